@@ -1,0 +1,20 @@
+/**
+ * JSON with object keys sorted at every depth, so equal values always hash equally (audit
+ * chain links, idempotency fingerprints) whatever order a client sent them in.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value))
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys)
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key]
+      if (v !== undefined) out[key] = sortKeys(v)
+    }
+    return out
+  }
+  return value
+}

@@ -1,0 +1,171 @@
+import type { Redis, Result } from 'ioredis'
+import type { PersistedCheckpoint } from '../machine/index.js'
+import type { CheckpointState, Effect } from '../machine/types.js'
+import type { AuditEntry } from './audit.js'
+import type { StoredRequest } from './stored-request.js'
+import { Keys } from './keys.js'
+import { COMMIT_CHECKPOINT_LUA, CommitStatus } from './scripts/commit-checkpoint.js'
+
+/** A checkpoint as read from Redis in one atomic read. */
+export interface LoadedCheckpoint {
+  id: string
+  request: StoredRequest
+  persisted: PersistedCheckpoint
+  state: CheckpointState
+  version: number
+  auditHead: string
+  auditLength: number
+}
+
+/** Effects of one commit, waiting in the outbox until they are BullMQ jobs. */
+export interface OutboxEntry {
+  checkpointId: string
+  version: number
+  effects: Effect[]
+}
+
+export type CommitResult =
+  | { status: CommitStatus.Ok; version: number }
+  | { status: CommitStatus.VersionConflict | CommitStatus.NotFound | CommitStatus.AuditHeadConflict }
+  | { status: CommitStatus.IdempotencyHit; record: string }
+
+export interface CommitArgs {
+  id: string
+  /** 0 to create, -1 for an audit-only append, else the version the change was computed from. */
+  expectedVersion: number
+  expectedHead: string
+  previousState: CheckpointState | null
+  next: { persisted: PersistedCheckpoint; state: CheckpointState } | null
+  /** State recorded in the pub/sub message and state index; for audit-only, the current state. */
+  state: CheckpointState
+  audit: AuditEntry
+  effects: Effect[]
+  now: number
+  create?: { request: StoredRequest; idempotency?: { scope: string; key: string; record: string; ttlSeconds: number } }
+}
+
+type CommitReply = [number, string?]
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    commitCheckpoint(...args: string[]): Result<CommitReply, Context>
+  }
+}
+
+export function outboxField(id: string, version: number): string {
+  return `${id}|${version}`
+}
+
+/**
+ * Redis persistence of checkpoints: atomic reads and the single commit script. Knows nothing
+ * about what the events mean; the engine decides, the store writes all or nothing.
+ */
+export class CheckpointStore {
+  readonly keys: Keys
+
+  constructor(
+    readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.keys = new Keys(prefix)
+    // defineCommand is per connection; several stores may share one.
+    if (typeof (redis as Partial<Redis>).commitCheckpoint !== 'function') {
+      redis.defineCommand('commitCheckpoint', { numberOfKeys: 8, lua: COMMIT_CHECKPOINT_LUA })
+    }
+  }
+
+  async load(id: string): Promise<LoadedCheckpoint | null> {
+    const result = await this.redis
+      .multi()
+      .hmget(this.keys.checkpoint(id), 'req', 'snap', 'ver', 'head', 'state')
+      .llen(this.keys.audit(id))
+      .exec()
+    if (!result) throw new Error('Redis transaction was aborted')
+    const [[readErr, fields], [lenErr, length]] = result as [[Error | null, (string | null)[]], [Error | null, number]]
+    if (readErr) throw readErr
+    if (lenErr) throw lenErr
+    const [req, snap, ver, head, state] = fields
+    if (!req || !snap || !ver || head == null || !state) return null
+    return {
+      id,
+      request: JSON.parse(req) as StoredRequest,
+      persisted: JSON.parse(snap) as PersistedCheckpoint,
+      state: state as CheckpointState,
+      version: Number(ver),
+      auditHead: head,
+      auditLength: length,
+    }
+  }
+
+  async commit(args: CommitArgs): Promise<CommitResult> {
+    const k = this.keys
+    const idem = args.create?.idempotency
+    const outbox: OutboxEntry | null =
+      args.effects.length > 0 && args.next ? { checkpointId: args.id, version: args.expectedVersion + 1, effects: args.effects } : null
+    const reply = await this.redis.commitCheckpoint(
+      k.checkpoint(args.id),
+      k.audit(args.id),
+      k.outbox,
+      k.outboxByTime,
+      k.index,
+      args.previousState ? k.stateIndex(args.previousState) : '',
+      k.stateIndex(args.state),
+      idem ? k.idempotency(idem.scope, idem.key) : '',
+      String(args.expectedVersion),
+      args.expectedHead,
+      args.next ? JSON.stringify(args.next.persisted) : '',
+      args.state,
+      JSON.stringify(args.audit),
+      args.audit.hash,
+      outbox ? outboxField(args.id, outbox.version) : '',
+      outbox ? JSON.stringify(outbox) : '',
+      String(args.now),
+      args.create ? JSON.stringify(args.create.request) : '',
+      idem?.record ?? '',
+      String(idem?.ttlSeconds ?? 0),
+      k.changes,
+      args.id,
+    )
+    const [rawCode, value] = reply
+    const code = rawCode as CommitStatus
+    if (code === CommitStatus.Ok) return { status: CommitStatus.Ok, version: Number(value) }
+    if (code === CommitStatus.IdempotencyHit) return { status: CommitStatus.IdempotencyHit, record: value ?? '' }
+    if (code === CommitStatus.VersionConflict || code === CommitStatus.NotFound || code === CommitStatus.AuditHeadConflict) {
+      return { status: code }
+    }
+    throw new Error(`commitCheckpoint for ${args.id} answered an unknown status ${String(rawCode)}`)
+  }
+
+  async readAudit(id: string): Promise<AuditEntry[]> {
+    const raw = await this.redis.lrange(this.keys.audit(id), 0, -1)
+    return raw.map((line) => JSON.parse(line) as AuditEntry)
+  }
+
+  /** Newest first. `cursor` is the last id of the previous page. */
+  async list(opts: { state?: CheckpointState; limit: number; cursor?: string }): Promise<{ ids: string[]; next: string | null }> {
+    const key = opts.state ? this.keys.stateIndex(opts.state) : this.keys.index
+    const max = opts.cursor ? `(${opts.cursor}` : '+'
+    const ids = await this.redis.zrevrangebylex(key, max, '-', 'LIMIT', 0, opts.limit + 1)
+    const page = ids.slice(0, opts.limit)
+    return { ids: page, next: ids.length > opts.limit ? (page[page.length - 1] ?? null) : null }
+  }
+
+  async pendingOutbox(olderThan: number, limit: number): Promise<OutboxEntry[]> {
+    const fields = await this.redis.zrangebyscore(this.keys.outboxByTime, '-inf', olderThan, 'LIMIT', 0, limit)
+    if (fields.length === 0) return []
+    const values = await this.redis.hmget(this.keys.outbox, ...fields)
+    const entries: OutboxEntry[] = []
+    const orphans: string[] = []
+    values.forEach((v, i) => {
+      if (v) entries.push(JSON.parse(v) as OutboxEntry)
+      else orphans.push(fields[i]!)
+    })
+    if (orphans.length > 0) await this.redis.zrem(this.keys.outboxByTime, ...orphans)
+    return entries
+  }
+
+  async clearOutbox(id: string, version: number): Promise<void> {
+    const field = outboxField(id, version)
+    await this.redis.multi().hdel(this.keys.outbox, field).zrem(this.keys.outboxByTime, field).exec()
+  }
+}

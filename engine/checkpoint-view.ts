@@ -1,0 +1,57 @@
+import type { RespondedBy } from '../machine/types.js'
+import type { LoadedCheckpoint } from './checkpoint-store.js'
+
+/** The checkpoint as the agent API shows it (api.md: the 201 body and `GET`). */
+export interface CheckpointView {
+  id: string
+  state: string
+  task: string
+  payload: unknown
+  payloadSchema?: Record<string, unknown>
+  responseSchema: Record<string, unknown>
+  response: unknown
+  respondedBy: RespondedBy | null
+  claimedBy: RespondedBy | null
+  notify: string[]
+  assignTo: string[]
+  deliveredTo: string[]
+  createdAt: string
+  updatedAt: string
+  expiresAt: string
+  idempotencyKey: string | null
+  resume: { target: string } | null
+  links: { dashboard: string }
+  metadata: Record<string, unknown>
+  version: number
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+export function toView(cp: LoadedCheckpoint, publicUrl: string): CheckpointView {
+  const ctx = cp.persisted.context
+  const req = cp.request
+  const view: CheckpointView = {
+    id: cp.id,
+    state: cp.state,
+    task: req.task,
+    payload: req.payload ?? null,
+    responseSchema: req.responseSchema,
+    response: ctx.response ?? null,
+    respondedBy: ctx.respondedBy,
+    claimedBy: ctx.claimedBy,
+    notify: ctx.notify,
+    assignTo: ctx.assignTo,
+    deliveredTo: ctx.deliveredTo,
+    createdAt: iso(ctx.createdAt),
+    updatedAt: iso(ctx.updatedAt),
+    expiresAt: iso(ctx.timeoutAt),
+    idempotencyKey: req.idempotencyKey ?? null,
+    // Where the resume goes, never its secrets (webhook secret, LangGraph key).
+    resume: req.resume ? { target: Object.keys(req.resume)[0] ?? 'unknown' } : null,
+    links: { dashboard: `${publicUrl.replace(/\/$/, '')}/checkpoints/${cp.id}` },
+    metadata: req.metadata ?? {},
+    version: cp.version,
+  }
+  if (req.payloadSchema) view.payloadSchema = req.payloadSchema
+  return view
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod'
+
+/**
+ * The body of `POST /v1/checkpoints` (and of an intake-queue job): the one contract every
+ * entry point validates against. Field names are fixed by the design brief's api.md.
+ */
+
+const jsonObject = z.record(z.string(), z.unknown())
+
+export const RECIPIENT_PATTERN =
+  /^(dashboard|slack:#[\w.-]{1,80}|slack:@?[UW][A-Z0-9]{2,30}|slack:[^@\s:]+@[^@\s]+|email:[^@\s]+@[^@\s]+\.[^@\s]+|telegram:-?\d{1,20}|group:[\w.-]{1,64})$/
+
+const recipient = z.string().regex(RECIPIENT_PATTERN, {
+  message:
+    'expected dashboard, slack:#channel, slack:@U…, slack:U…, slack:person@example.com, email:person@example.com, telegram:<chat id> or group:<name>',
+})
+
+const recipients = z.array(recipient).min(1).max(100)
+
+const MAX_TIMEOUT_SECONDS = 60 * 60 * 24 * 90
+export const DEFAULT_TIMEOUT_SECONDS = 60 * 60 * 24
+
+const resumeSpec = z.union([
+  z.object({ webhook: z.object({ url: z.url({ protocol: /^https?$/ }), secret: z.string().startsWith('whsec_').optional() }).strict() }).strict(),
+  z.object({ inngest: z.object({ event: z.string().min(1).max(200).optional() }).strict() }).strict(),
+  z
+    .object({
+      langgraph: z
+        .object({ apiUrl: z.url(), threadId: z.string().min(1), assistantId: z.string().min(1), apiKey: z.string().optional() })
+        .strict(),
+    })
+    .strict(),
+  z.object({ queue: z.object({ name: z.string().regex(/^[\w.-]{1,100}$/) }).strict() }).strict(),
+])
+
+export const createSpecSchema = z
+  .object({
+    task: z.string().trim().min(1).max(4000),
+    payload: z.unknown().optional(),
+    payloadSchema: jsonObject.optional(),
+    responseSchema: jsonObject,
+    notify: recipients.default(['dashboard']),
+    assignTo: recipients.optional(),
+    timeoutSeconds: z.number().int().min(1).max(MAX_TIMEOUT_SECONDS).default(DEFAULT_TIMEOUT_SECONDS),
+    onTimeout: z.object({ response: z.unknown() }).strict().optional(),
+    escalation: z
+      .array(z.object({ afterSeconds: z.number().int().min(1), notify: recipients, assignTo: recipients.optional() }).strict())
+      .max(10)
+      .optional(),
+    reminders: z.object({ everySeconds: z.number().int().min(10), max: z.number().int().min(1).max(100) }).strict().optional(),
+    quorum: z.object({ approvals: z.number().int().min(1).max(50), rejectOn: z.number().int().min(1).optional() }).strict().optional(),
+    verify: z
+      .object({
+        provider: z.enum(['anthropic', 'openai', 'webhook']),
+        instructions: z.string().min(1).max(8000),
+        maxAttempts: z.number().int().min(1).max(10).default(3),
+        model: z.string().optional(),
+        url: z.url().optional(),
+      })
+      .strict()
+      .optional(),
+    resume: resumeSpec.optional(),
+    metadata: jsonObject.optional(),
+    idempotencyKey: z.string().min(1).max(255).optional(),
+  })
+  .strict()
+
+export type CreateSpecInput = z.input<typeof createSpecSchema>
+export type CreateSpec = z.output<typeof createSpecSchema>
+export type ResumeSpec = z.output<typeof resumeSpec>

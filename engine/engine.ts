@@ -1,0 +1,270 @@
+import { createHash } from 'node:crypto'
+import { advance, begin, refusalOf, respondedBy, type Step } from '../machine/index.js'
+import type { Actor, CheckpointEvent, CheckpointState, RespondedBy } from '../machine/types.js'
+import { GENESIS, sealEntry, type AuditDraft, type AuditEntry } from './audit.js'
+import { canonicalJson } from './canonical-json.js'
+import type { CheckpointStore, LoadedCheckpoint, OutboxEntry } from './checkpoint-store.js'
+import type { CreateSpec } from './create-spec.js'
+import { CheckpointNotFound, CommitContention, EventRefused, IdempotencyConflict } from './errors.js'
+import { newCheckpointId } from './ids.js'
+import type { Keyring } from './keyring.js'
+import { CommitStatus } from './scripts/commit-checkpoint.js'
+import type { StoredRequest } from './stored-request.js'
+
+/** Turns committed effects into jobs. Must be idempotent: the sweeper may call it again. */
+export interface EffectDispatcher {
+  dispatch(entry: OutboxEntry, request: StoredRequest): Promise<void>
+}
+
+export interface EngineObserver {
+  committed?(info: { id: string; from: CheckpointState | null; to: CheckpointState; event: string; request: StoredRequest }): void
+  dispatchFailed?(info: { id: string; version: number; error: unknown }): void
+}
+
+export interface EngineOptions {
+  store: CheckpointStore
+  keyring: Keyring
+  dispatcher: EffectDispatcher
+  clock?: () => number
+  observer?: EngineObserver
+  idempotencyTtlSeconds?: number
+}
+
+export interface SendOptions {
+  /** Facts for the audit entry beyond what the event says (what the person was shown, etc.). */
+  shownHash?: string
+  data?: Record<string, unknown>
+}
+
+const MAX_ATTEMPTS = 50
+const SYSTEM: RespondedBy = { channel: 'system', actor: 'holdpoint' }
+
+function fingerprint(spec: CreateSpec): string {
+  const { idempotencyKey: _ignored, ...rest } = spec
+  return createHash('sha256').update(canonicalJson(rest)).digest('base64url')
+}
+
+function requestHash(spec: CreateSpec): string {
+  return createHash('sha256')
+    .update(canonicalJson({ task: spec.task, payload: spec.payload, payloadSchema: spec.payloadSchema, responseSchema: spec.responseSchema }))
+    .digest('hex')
+}
+
+const auditKind: Record<CheckpointEvent['type'], AuditDraft['kind']> = {
+  'checkpoint.delivered': 'delivered',
+  'checkpoint.claim': 'claimed',
+  'checkpoint.release': 'released',
+  'checkpoint.answer': 'answered',
+  'checkpoint.cancel': 'cancelled',
+  'checkpoint.timeout': 'timed_out',
+}
+
+function draftFor(event: CheckpointEvent, step: Step, request: StoredRequest, extra: SendOptions): AuditDraft {
+  const actor = 'by' in event ? respondedBy(event.by) : (step.persisted.context.respondedBy ?? SYSTEM)
+  const data: Record<string, unknown> = { ...extra.data }
+  if (event.type === 'checkpoint.delivered') data.recipient = event.recipient
+  if (event.type === 'checkpoint.answer') data.response = event.response
+  if (event.type === 'checkpoint.cancel' && event.reason) data.reason = event.reason
+  if (event.type === 'checkpoint.timeout' && step.state === 'resolved') data.defaultResponse = step.persisted.context.response
+  const draft: AuditDraft = { kind: auditKind[event.type], actor }
+  if ('by' in event) draft.shownHash = extra.shownHash ?? request.requestHash
+  if (Object.keys(data).length > 0) draft.data = data
+  return draft
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * The one write path: load the snapshot with its version, run the pure transition, commit
+ * snapshot + audit + outbox atomically, then hand the outbox to the dispatcher. A lost race
+ * reloads and recomputes; a refusal by the machine changes nothing (and is audited when a
+ * person or service asked).
+ */
+export class Engine {
+  readonly store: CheckpointStore
+  private readonly keyring: Keyring
+  private readonly dispatcher: EffectDispatcher
+  private readonly clock: () => number
+  private readonly observer: EngineObserver
+  private readonly idempotencyTtlSeconds: number
+
+  constructor(options: EngineOptions) {
+    this.store = options.store
+    this.keyring = options.keyring
+    this.dispatcher = options.dispatcher
+    this.clock = options.clock ?? Date.now
+    this.observer = options.observer ?? {}
+    this.idempotencyTtlSeconds = options.idempotencyTtlSeconds ?? 60 * 60 * 24
+  }
+
+  now(): number {
+    return this.clock()
+  }
+
+  /** Creates a checkpoint, or replays the one created earlier with the same idempotency key. */
+  async create(spec: CreateSpec, principal: string): Promise<{ checkpoint: LoadedCheckpoint; replayed: boolean }> {
+    const now = this.clock()
+    const id = newCheckpointId(now)
+    const assignTo = spec.assignTo ?? spec.notify
+    const { idempotencyKey, ...rest } = spec
+    const request: StoredRequest = { ...rest, assignTo, createdBy: principal, requestHash: requestHash(spec) }
+    if (idempotencyKey !== undefined) request.idempotencyKey = idempotencyKey
+    const step = begin({
+      id,
+      now,
+      notify: spec.notify,
+      assignTo,
+      timeoutAt: now + spec.timeoutSeconds * 1000,
+      onTimeout: spec.onTimeout ? { response: spec.onTimeout.response } : null,
+    })
+    const audit = sealEntry(
+      this.keyring,
+      { kind: 'created', actor: { channel: 'api', actor: principal }, shownHash: request.requestHash, data: { notify: spec.notify, assignTo } },
+      { seq: 0, at: now, state: step.state, prev: GENESIS },
+    )
+    const print = fingerprint(spec)
+    const result = await this.store.commit({
+      id,
+      expectedVersion: 0,
+      expectedHead: '',
+      previousState: null,
+      next: step,
+      state: step.state,
+      audit,
+      effects: step.effects,
+      now,
+      create: {
+        request,
+        ...(idempotencyKey !== undefined && {
+          idempotency: {
+            scope: principal,
+            key: createHash('sha256').update(idempotencyKey).digest('base64url'),
+            record: JSON.stringify({ id, fingerprint: print }),
+            ttlSeconds: this.idempotencyTtlSeconds,
+          },
+        }),
+      },
+    })
+    if (result.status === CommitStatus.IdempotencyHit) {
+      const original = JSON.parse(result.record) as { id: string; fingerprint: string }
+      if (original.fingerprint !== print) throw new IdempotencyConflict(idempotencyKey ?? '')
+      const checkpoint = await this.store.load(original.id)
+      if (!checkpoint) throw new CheckpointNotFound(original.id)
+      return { checkpoint, replayed: true }
+    }
+    if (result.status !== CommitStatus.Ok) throw new Error(`creating ${id} failed with status ${result.status}`)
+    this.observer.committed?.({ id, from: null, to: step.state, event: 'checkpoint.create', request })
+    await this.dispatchNow({ checkpointId: id, version: 1, effects: step.effects }, request)
+    const checkpoint = await this.store.load(id)
+    if (!checkpoint) throw new CheckpointNotFound(id)
+    return { checkpoint, replayed: false }
+  }
+
+  async get(id: string): Promise<LoadedCheckpoint | null> {
+    return this.store.load(id)
+  }
+
+  /**
+   * Applies one event. Throws EventRefused (nothing changed) when the machine does not take
+   * it, CheckpointNotFound, or CommitContention after too many lost races.
+   */
+  async send(id: string, build: (now: number) => CheckpointEvent, extra: SendOptions = {}): Promise<LoadedCheckpoint> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const loaded = await this.store.load(id)
+      if (!loaded) throw new CheckpointNotFound(id)
+      const now = Math.max(this.clock(), loaded.persisted.context.updatedAt)
+      const event = build(now)
+      const step = advance(loaded.persisted, event)
+      if (!step) {
+        const refusal = refusalOf(loaded.persisted, event)
+        if ('by' in event) await this.recordRefusal(loaded, event, refusal.code, extra)
+        throw new EventRefused(id, refusal)
+      }
+      const audit = sealEntry(this.keyring, draftFor(event, step, loaded.request, extra), {
+        seq: loaded.auditLength,
+        at: now,
+        state: step.state,
+        prev: loaded.auditHead,
+      })
+      const result = await this.store.commit({
+        id,
+        expectedVersion: loaded.version,
+        expectedHead: loaded.auditHead,
+        previousState: loaded.state,
+        next: step,
+        state: step.state,
+        audit,
+        effects: step.effects,
+        now,
+      })
+      if (result.status === CommitStatus.Ok) {
+        this.observer.committed?.({ id, from: loaded.state, to: step.state, event: event.type, request: loaded.request })
+        if (step.effects.length > 0) {
+          await this.dispatchNow({ checkpointId: id, version: result.version, effects: step.effects }, loaded.request)
+        }
+        return { ...loaded, persisted: step.persisted, state: step.state, version: result.version, auditHead: audit.hash, auditLength: loaded.auditLength + 1 }
+      }
+      if (result.status === CommitStatus.NotFound) throw new CheckpointNotFound(id)
+      await pause(Math.random() * Math.min(50, 2 ** attempt))
+    }
+    throw new CommitContention(id)
+  }
+
+  /** Appends an audit entry that changes no state (a view, a resume outcome, a refusal). */
+  async note(id: string, draft: AuditDraft): Promise<AuditEntry> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const loaded = await this.store.load(id)
+      if (!loaded) throw new CheckpointNotFound(id)
+      const entry = sealEntry(this.keyring, draft, { seq: loaded.auditLength, at: this.clock(), state: loaded.state, prev: loaded.auditHead })
+      const result = await this.store.commit({
+        id,
+        expectedVersion: -1,
+        expectedHead: loaded.auditHead,
+        previousState: loaded.state,
+        next: null,
+        state: loaded.state,
+        audit: entry,
+        effects: [],
+        now: this.clock(),
+      })
+      if (result.status === CommitStatus.Ok) return entry
+      if (result.status === CommitStatus.NotFound) throw new CheckpointNotFound(id)
+      await pause(Math.random() * Math.min(50, 2 ** attempt))
+    }
+    throw new CommitContention(id)
+  }
+
+  private async recordRefusal(loaded: LoadedCheckpoint, event: Extract<CheckpointEvent, { by: Actor }>, code: string, extra: SendOptions) {
+    const draft: AuditDraft = {
+      kind: 'refused',
+      actor: respondedBy(event.by),
+      shownHash: extra.shownHash ?? loaded.request.requestHash,
+      data: { attempted: auditKind[event.type], reason: code, ...extra.data },
+    }
+    await this.note(loaded.id, draft)
+  }
+
+  /** Hands effects to the dispatcher right after commit; on failure the sweeper retries. */
+  private async dispatchNow(entry: OutboxEntry, request: StoredRequest): Promise<void> {
+    try {
+      await this.dispatcher.dispatch(entry, request)
+      await this.store.clearOutbox(entry.checkpointId, entry.version)
+    } catch (error) {
+      this.observer.dispatchFailed?.({ id: entry.checkpointId, version: entry.version, error })
+    }
+  }
+
+  /** Re-dispatches outbox entries left behind (a crash between commit and dispatch). */
+  async sweepOutbox(olderThanMs: number, limit = 500): Promise<number> {
+    const entries = await this.store.pendingOutbox(this.clock() - olderThanMs, limit)
+    for (const entry of entries) {
+      const loaded = await this.store.load(entry.checkpointId)
+      if (!loaded) {
+        await this.store.clearOutbox(entry.checkpointId, entry.version)
+        continue
+      }
+      await this.dispatchNow(entry, loaded.request)
+    }
+    return entries.length
+  }
+}

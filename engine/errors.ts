@@ -1,0 +1,49 @@
+import type { Refusal } from '../machine/index.js'
+
+/** The engine's outcomes that callers map to HTTP statuses or job failures. */
+export class CheckpointNotFound extends Error {
+  constructor(readonly checkpointId: string) {
+    super(`No checkpoint ${checkpointId}.`)
+    this.name = 'CheckpointNotFound'
+  }
+}
+
+export class EventRefused extends Error {
+  constructor(
+    readonly checkpointId: string,
+    readonly refusal: Refusal,
+  ) {
+    super(describeRefusal(refusal))
+    this.name = 'EventRefused'
+  }
+}
+
+export class IdempotencyConflict extends Error {
+  constructor(readonly key: string) {
+    super(`Idempotency key ${JSON.stringify(key)} was already used with a different request body.`)
+    this.name = 'IdempotencyConflict'
+  }
+}
+
+/** Too many concurrent writers kept moving the checkpoint on; the caller may retry. */
+export class CommitContention extends Error {
+  constructor(readonly checkpointId: string) {
+    super(`Checkpoint ${checkpointId} is changing too fast to apply this event; retry.`)
+    this.name = 'CommitContention'
+  }
+}
+
+export function describeRefusal(refusal: Refusal): string {
+  switch (refusal.code) {
+    case 'terminal':
+      return `The checkpoint is already ${refusal.state}.`
+    case 'not_assigned':
+      return 'You are not among the people this checkpoint is assigned to.'
+    case 'claimed_by_other':
+      return `The checkpoint is claimed by ${refusal.claimedBy}.`
+    case 'stale':
+      return 'The event no longer applies.'
+    case 'not_applicable':
+      return `That action does not apply to a checkpoint that is ${refusal.state}.`
+  }
+}

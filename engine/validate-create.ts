@@ -1,0 +1,64 @@
+import { createSpecSchema, type CreateSpec } from './create-spec.js'
+import { schemaProblems, valueProblems } from './json-schema.js'
+import { problemsFromZod, ValidationFailed, type FieldProblem } from './problems.js'
+
+/** What this server can honour; a request asking for more is refused, never half-served. */
+export interface Capabilities {
+  /** Channel names with working delivery (`dashboard`, `slack`, `email`, `telegram`, `group`). */
+  channels: ReadonlySet<string>
+  /** Resume targets with a working module (`webhook`, `inngest`, `langgraph`, `queue`). */
+  resumeTargets: ReadonlySet<string>
+  /** Optional request features that are implemented (`escalation`, `reminders`, `quorum`, `verify`). */
+  features: ReadonlySet<string>
+}
+
+const OPTIONAL_FEATURES = ['escalation', 'reminders', 'quorum', 'verify'] as const
+
+function channelOf(recipient: string): string {
+  const colon = recipient.indexOf(':')
+  return colon === -1 ? recipient : recipient.slice(0, colon)
+}
+
+function capabilityProblems(spec: CreateSpec, caps: Capabilities): FieldProblem[] {
+  const problems: FieldProblem[] = []
+  const checkRecipients = (list: readonly string[] | undefined, at: string) =>
+    list?.forEach((r, i) => {
+      const channel = channelOf(r)
+      if (!caps.channels.has(channel)) problems.push({ path: `${at}/${i}`, message: `the ${channel} channel is not enabled on this server` })
+    })
+  checkRecipients(spec.notify, '/notify')
+  checkRecipients(spec.assignTo, '/assignTo')
+  for (const feature of OPTIONAL_FEATURES) {
+    if (spec[feature] !== undefined && !caps.features.has(feature)) {
+      problems.push({ path: `/${feature}`, message: `${feature} is not supported by this server version` })
+    }
+  }
+  if (spec.resume) {
+    const target = Object.keys(spec.resume)[0] ?? ''
+    if (!caps.resumeTargets.has(target)) problems.push({ path: `/resume/${target}`, message: `resume target ${target} is not enabled on this server` })
+  }
+  return problems
+}
+
+/**
+ * Validates a create body from any entry point (HTTP or intake queue) and reports every
+ * failing path at once: shape, schemas, payload against payloadSchema, the default answer
+ * against responseSchema, and what this server can actually do.
+ */
+export function validateCreate(body: unknown, caps: Capabilities): CreateSpec {
+  const parsed = createSpecSchema.safeParse(body)
+  if (!parsed.success) throw new ValidationFailed(problemsFromZod(parsed.error))
+  const spec = parsed.data
+  const problems: FieldProblem[] = [...schemaProblems(spec.responseSchema, '/responseSchema')]
+  if (spec.payloadSchema) {
+    const bad = schemaProblems(spec.payloadSchema, '/payloadSchema')
+    problems.push(...bad)
+    if (bad.length === 0 && spec.payload !== undefined) problems.push(...valueProblems(spec.payloadSchema, spec.payload, '/payload'))
+  }
+  if (spec.onTimeout && problems.length === 0) {
+    problems.push(...valueProblems(spec.responseSchema, spec.onTimeout.response, '/onTimeout/response'))
+  }
+  problems.push(...capabilityProblems(spec, caps))
+  if (problems.length > 0) throw new ValidationFailed(problems)
+  return spec
+}

@@ -1,0 +1,32 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { Middleware } from 'koa'
+import { problem } from './problem.js'
+
+export interface ApiToken {
+  name: string
+  token: string
+}
+
+export interface AgentState {
+  /** The token's name, recorded in the audit as who created or acted. */
+  principal: string
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest()
+
+/** Bearer-token check for `/v1`. Compares digests in constant time so length leaks nothing. */
+export function requireAgentToken(tokens: readonly ApiToken[]): Middleware<AgentState> {
+  const known = tokens.map((t) => ({ name: t.name, digest: digest(t.token) }))
+  return async (ctx, next) => {
+    const header = ctx.get('authorization')
+    const match = /^Bearer\s+(.+)$/i.exec(header)
+    const presented = match?.[1] ? digest(match[1].trim()) : null
+    const hit = presented ? known.find((k) => timingSafeEqual(k.digest, presented)) : undefined
+    if (!hit) {
+      ctx.set('www-authenticate', 'Bearer realm="holdpoint"')
+      throw problem(401, 'unauthorized', 'Unauthorized', 'Send Authorization: Bearer <token> with a token from HOLDPOINT_API_TOKENS.')
+    }
+    ctx.state.principal = hit.name
+    await next()
+  }
+}

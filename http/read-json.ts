@@ -1,0 +1,32 @@
+import type { Context } from 'koa'
+import { problem } from './problem.js'
+
+/**
+ * Reads a JSON body with a hard size limit: a declared Content-Length over the limit is
+ * refused before reading, and a streamed body is cut off as soon as it passes the limit.
+ */
+export async function readJson(ctx: Context, limit: number): Promise<unknown> {
+  const declared = Number(ctx.get('content-length') || 0)
+  if (declared > limit) throw problem(413, 'too-large', 'Body too large', `The body must be at most ${limit} bytes.`)
+  const type = ctx.get('content-type')
+  if (type && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
+    throw problem(415, 'unsupported-media-type', 'Unsupported media type', 'Send application/json.')
+  }
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > limit) {
+      ctx.set('connection', 'close')
+      throw problem(413, 'too-large', 'Body too large', `The body must be at most ${limit} bytes.`)
+    }
+    chunks.push(chunk)
+  }
+  const text = Buffer.concat(chunks).toString('utf8')
+  if (text.trim() === '') return {}
+  try {
+    return JSON.parse(text) as unknown
+  } catch (error) {
+    throw problem(400, 'malformed-json', 'Malformed JSON', `The body is not valid JSON: ${(error as Error).message}`)
+  }
+}

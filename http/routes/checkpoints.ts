@@ -1,0 +1,187 @@
+import { Router } from '@koa/router'
+import type { Context } from 'koa'
+import { z } from 'zod'
+import { verifyChain } from '../../engine/audit.js'
+import type { ChangeFeed } from '../../engine/change-feed.js'
+import { toView } from '../../engine/checkpoint-view.js'
+import type { Engine } from '../../engine/engine.js'
+import { CheckpointNotFound } from '../../engine/errors.js'
+import { CHECKPOINT_ID_PATTERN } from '../../engine/ids.js'
+import { valueProblems } from '../../engine/json-schema.js'
+import type { Keyring } from '../../engine/keyring.js'
+import { problemsFromZod, ValidationFailed } from '../../engine/problems.js'
+import { validateCreate, type Capabilities } from '../../engine/validate-create.js'
+import { CHECKPOINT_STATES, isTerminal, type Actor } from '../../machine/types.js'
+import type { AgentState } from '../auth.js'
+import { problem } from '../problem.js'
+import { readJson } from '../read-json.js'
+import type { ResumeRedriver } from '../../queues/resume-redriver.js'
+
+export interface CheckpointRoutesDeps {
+  engine: Engine
+  changes: ChangeFeed
+  keyring: Keyring
+  capabilities: Capabilities
+  publicUrl: string
+  bodyLimit: number
+  redriver: ResumeRedriver
+}
+
+const DEFAULT_WAIT_SECONDS = 25
+const MAX_WAIT_SECONDS = 60
+
+const answerBody = z
+  .object({
+    response: z.unknown().refine((v) => v !== undefined, { message: 'is required' }),
+    actor: z.string().trim().min(1).max(200),
+    name: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict()
+
+const cancelBody = z.object({ reason: z.string().trim().max(1000).optional() }).strict()
+
+const listQuery = z.object({
+  state: z.enum(CHECKPOINT_STATES).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().regex(CHECKPOINT_ID_PATTERN).optional(),
+})
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, base: string[] = []): z.output<T> {
+  const result = schema.safeParse(value)
+  if (!result.success) throw new ValidationFailed(problemsFromZod(result.error, base))
+  return result.data
+}
+
+function checkpointId(ctx: Context): string {
+  const id = String((ctx.params as Record<string, string | undefined>).id ?? '')
+  if (!CHECKPOINT_ID_PATTERN.test(id)) throw new CheckpointNotFound(id)
+  return id
+}
+
+/** The agent API of api.md. Handlers authenticate (upstream), validate, call the engine, map. */
+export function checkpointRoutes(deps: CheckpointRoutesDeps): Router<AgentState> {
+  const { engine } = deps
+  const router = new Router<AgentState>({ prefix: '/v1/checkpoints' })
+  const view = (cp: Parameters<typeof toView>[0]) => toView(cp, deps.publicUrl)
+  const serviceActor = (ctx: Context, actor: string, name?: string): Actor => ({
+    channel: 'api',
+    actor,
+    via: String(ctx.state.principal),
+    ...(name !== undefined && { name }),
+  })
+
+  router.post('/', async (ctx) => {
+    const body = await readJson(ctx, deps.bodyLimit)
+    const headerKey = ctx.get('idempotency-key') || undefined
+    if (headerKey !== undefined && headerKey.length > 255) {
+      throw new ValidationFailed([{ path: '/idempotencyKey', message: 'Idempotency-Key must be at most 255 characters' }])
+    }
+    const bodyKey = body !== null && typeof body === 'object' ? (body as { idempotencyKey?: unknown }).idempotencyKey : undefined
+    if (headerKey !== undefined && bodyKey !== undefined && bodyKey !== headerKey) {
+      throw new ValidationFailed([{ path: '/idempotencyKey', message: 'differs from the Idempotency-Key header' }])
+    }
+    const spec = validateCreate(body, deps.capabilities)
+    if (headerKey !== undefined) spec.idempotencyKey = headerKey
+    const { checkpoint, replayed } = await engine.create(spec, ctx.state.principal)
+    ctx.status = replayed ? 200 : 201
+    if (replayed) ctx.set('Idempotent-Replayed', 'true')
+    ctx.set('Location', `/v1/checkpoints/${checkpoint.id}`)
+    ctx.body = view(checkpoint)
+  })
+
+  router.get('/', async (ctx) => {
+    const query = parse(listQuery, ctx.query)
+    const { ids, next } = await engine.store.list({ limit: query.limit, ...(query.state && { state: query.state }), ...(query.cursor && { cursor: query.cursor }) })
+    const loaded = await Promise.all(ids.map((id) => engine.get(id)))
+    ctx.body = { items: loaded.filter((c) => c !== null).map(view), nextCursor: next }
+  })
+
+  router.get('/:id', async (ctx) => {
+    const cp = await engine.get(checkpointId(ctx))
+    if (!cp) throw new CheckpointNotFound(checkpointId(ctx))
+    ctx.body = view(cp)
+  })
+
+  router.get('/:id/wait', async (ctx) => {
+    const id = checkpointId(ctx)
+    const requested = Number(ctx.query.timeoutSeconds ?? DEFAULT_WAIT_SECONDS)
+    if (!Number.isFinite(requested) || requested < 0) {
+      throw new ValidationFailed([{ path: '/timeoutSeconds', message: 'must be a number of seconds ≥ 0' }])
+    }
+    const waitMs = Math.min(requested, MAX_WAIT_SECONDS) * 1000
+    // Listen before reading, so an answer committed between the read and the wait is not missed.
+    let wake: () => void = () => undefined
+    const woken = new Promise<void>((resolve) => (wake = resolve))
+    const stop = deps.changes.watch(id, (change) => {
+      if (isTerminal(change.state)) wake()
+    })
+    const onClose = () => wake()
+    ctx.req.once('close', onClose)
+    let timer: NodeJS.Timeout | undefined
+    try {
+      const first = await engine.get(id)
+      if (!first) throw new CheckpointNotFound(id)
+      if (isTerminal(first.state) || waitMs === 0) {
+        ctx.body = view(first)
+        return
+      }
+      await Promise.race([woken, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))])
+      const latest = await engine.get(id)
+      if (!latest) throw new CheckpointNotFound(id)
+      ctx.body = view(latest)
+    } finally {
+      stop()
+      clearTimeout(timer)
+      ctx.req.off('close', onClose)
+    }
+  })
+
+  router.post('/:id/response', async (ctx) => {
+    const id = checkpointId(ctx)
+    const body = parse(answerBody, await readJson(ctx, deps.bodyLimit))
+    const cp = await engine.get(id)
+    if (!cp) throw new CheckpointNotFound(id)
+    const by = serviceActor(ctx, body.actor, body.name)
+    if (!isTerminal(cp.state)) {
+      const problems = valueProblems(cp.request.responseSchema, body.response, '/response')
+      if (problems.length > 0) {
+        await engine.note(id, { kind: 'refused', actor: { channel: 'api', actor: by.actor, via: ctx.state.principal }, data: { attempted: 'answered', reason: 'invalid_response', problems } })
+        throw new ValidationFailed(problems, 'The response does not match the checkpoint’s responseSchema.')
+      }
+    }
+    const updated = await engine.send(id, (now) => ({ type: 'checkpoint.answer', now, by, response: body.response }))
+    ctx.body = view(updated)
+  })
+
+  router.post('/:id/cancel', async (ctx) => {
+    const id = checkpointId(ctx)
+    const body = parse(cancelBody, await readJson(ctx, deps.bodyLimit))
+    const by = serviceActor(ctx, ctx.state.principal)
+    const updated = await engine.send(id, (now) => ({ type: 'checkpoint.cancel', now, by, ...(body.reason !== undefined && { reason: body.reason }) }))
+    ctx.body = view(updated)
+  })
+
+  router.get('/:id/audit', async (ctx) => {
+    const id = checkpointId(ctx)
+    const entries = await engine.store.readAudit(id)
+    if (entries.length === 0) throw new CheckpointNotFound(id)
+    ctx.body = { checkpointId: id, chain: verifyChain(deps.keyring, entries), entries }
+  })
+
+  router.post('/:id/resume', async (ctx) => {
+    const id = checkpointId(ctx)
+    const cp = await engine.get(id)
+    if (!cp) throw new CheckpointNotFound(id)
+    if (!isTerminal(cp.state)) throw problem(409, 'not-finished', 'Not finished', `The checkpoint is ${cp.state}; there is nothing to resume yet.`)
+    if (!cp.request.resume) throw problem(409, 'no-resume-target', 'No resume target', 'This checkpoint is long-polled; it has no callback to re-drive.')
+    const outcome = await deps.redriver.redrive(cp, ctx.query.force === 'true')
+    if (outcome === 'already-resumed') {
+      throw problem(409, 'already-resumed', 'Already resumed', 'The agent was already resumed; add ?force=true to send it again (same webhook-id).')
+    }
+    await engine.note(id, { kind: 'resume.redriven', actor: { channel: 'api', actor: ctx.state.principal }, data: { outcome } })
+    ctx.status = 202
+    ctx.body = { checkpointId: id, outcome }
+  })
+
+  return router
+}

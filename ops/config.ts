@@ -1,0 +1,163 @@
+import { z } from 'zod'
+import { parseSecretKeys, type SecretKey } from '../engine/keyring.js'
+
+/**
+ * Configuration from the environment, validated once at start. Names are fixed by the
+ * contract (api.md); anything invalid stops the process with one message naming each bad
+ * variable. Secrets that dev mode may generate are optional here and filled in by dev-secrets.
+ */
+
+const port = z.coerce.number().int().min(1).max(65535)
+const url = z.url()
+const optionalString = z.string().trim().min(1).optional()
+
+function tokenList(value: string): Array<{ name: string; token: string }> {
+  return value
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .map((entry, i) => {
+      const colon = entry.indexOf(':')
+      return colon > 0 ? { name: entry.slice(0, colon), token: entry.slice(colon + 1) } : { name: `token-${i + 1}`, token: entry }
+    })
+}
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.string().optional(),
+    REDIS_URL: url.default('redis://127.0.0.1:6379'),
+    HOLDPOINT_PORT: port.default(8080),
+    HOLDPOINT_HOST: z.string().default('127.0.0.1'),
+    HOLDPOINT_PUBLIC_URL: url.optional(),
+    HOLDPOINT_API_TOKENS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined || v.trim() === '') return undefined
+        const tokens = tokenList(v)
+        if (tokens.some((t) => t.token.length < 16)) ctx.addIssue({ code: 'custom', message: 'every token must be at least 16 characters' })
+        return tokens
+      }),
+    HOLDPOINT_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/=]{24,}$/, 'must be whsec_ followed by a base64 key of at least 18 bytes')
+      .optional(),
+    HOLDPOINT_SECRET_KEYS: z
+      .string()
+      .optional()
+      .transform((v, ctx): SecretKey[] | undefined => {
+        if (v === undefined || v.trim() === '') return undefined
+        try {
+          return parseSecretKeys(v)
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message })
+          return z.NEVER
+        }
+      }),
+    HOLDPOINT_KEY_PREFIX: z
+      .string()
+      .regex(/^[\w.-]{1,64}$/, 'letters, digits, _ . - only')
+      .default('hp'),
+    HOLDPOINT_BODY_LIMIT: z.coerce.number().int().min(1024).default(1024 * 1024),
+    HOLDPOINT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    HOLDPOINT_DATA_DIR: z.string().default('.data'),
+    HOLDPOINT_RESUME_FIRST_DELAY_MS: z.coerce.number().int().min(1).default(5_000),
+    HOLDPOINT_INSPECT_PORT: port.optional(),
+    HOLDPOINT_JOB_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
+    SLACK_BOT_TOKEN: optionalString,
+    SLACK_SIGNING_SECRET: optionalString,
+    SLACK_API_URL: url.default('https://slack.com/api/'),
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\//, 'must be smtp://user:pass@host:port or smtps://…')
+      .optional(),
+    HOLDPOINT_EMAIL_FROM: optionalString,
+    TELEGRAM_BOT_TOKEN: optionalString,
+    TELEGRAM_WEBHOOK_SECRET: optionalString,
+    TELEGRAM_API_ROOT: url.default('https://api.telegram.org'),
+    TELEGRAM_MODE: z.enum(['webhook', 'polling']).default('webhook'),
+    ANTHROPIC_API_KEY: optionalString,
+    ANTHROPIC_BASE_URL: url.optional(),
+    OPENAI_API_KEY: optionalString,
+    OPENAI_BASE_URL: url.optional(),
+    INNGEST_EVENT_KEY: optionalString,
+    INNGEST_BASE_URL: url.optional(),
+  })
+  .superRefine((env, ctx) => {
+    const production = env.NODE_ENV === 'production'
+    if (production) {
+      for (const name of ['HOLDPOINT_API_TOKENS', 'HOLDPOINT_WEBHOOK_SECRET', 'HOLDPOINT_SECRET_KEYS'] as const) {
+        if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when NODE_ENV=production' })
+      }
+    }
+    if ((env.SLACK_BOT_TOKEN === undefined) !== (env.SLACK_SIGNING_SECRET === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together' })
+    }
+    if (env.SMTP_URL !== undefined && env.HOLDPOINT_EMAIL_FROM === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['HOLDPOINT_EMAIL_FROM'], message: 'is required when SMTP_URL is set' })
+    }
+  })
+
+export type Env = z.output<typeof envSchema>
+
+export interface Config {
+  production: boolean
+  redisUrl: string
+  port: number
+  host: string
+  publicUrl: string
+  apiTokens: Array<{ name: string; token: string }> | undefined
+  webhookSecret: string | undefined
+  secretKeys: SecretKey[] | undefined
+  keyPrefix: string
+  bodyLimit: number
+  logLevel: Env['HOLDPOINT_LOG_LEVEL']
+  dataDir: string
+  resumeFirstDelayMs: number
+  inspectPort: number | undefined
+  /** How long a worker holds a job before another may take it over (BullMQ lockDuration). */
+  jobLockMs: number
+  env: Env
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: Array<{ variable: string; message: string }>) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "not set", the way shells and compose files usually write it.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''))
+  const parsed = envSchema.safeParse(cleaned)
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? 'environment'), message: i.message })))
+  }
+  const env = parsed.data
+  return {
+    production: env.NODE_ENV === 'production',
+    redisUrl: env.REDIS_URL,
+    port: env.HOLDPOINT_PORT,
+    host: env.HOLDPOINT_HOST,
+    publicUrl: (env.HOLDPOINT_PUBLIC_URL ?? `http://127.0.0.1:${env.HOLDPOINT_PORT}`).replace(/\/$/, ''),
+    apiTokens: env.HOLDPOINT_API_TOKENS,
+    webhookSecret: env.HOLDPOINT_WEBHOOK_SECRET,
+    secretKeys: env.HOLDPOINT_SECRET_KEYS,
+    keyPrefix: env.HOLDPOINT_KEY_PREFIX,
+    bodyLimit: env.HOLDPOINT_BODY_LIMIT,
+    logLevel: env.HOLDPOINT_LOG_LEVEL,
+    dataDir: env.HOLDPOINT_DATA_DIR,
+    resumeFirstDelayMs: env.HOLDPOINT_RESUME_FIRST_DELAY_MS,
+    inspectPort: env.HOLDPOINT_INSPECT_PORT,
+    jobLockMs: env.HOLDPOINT_JOB_LOCK_MS,
+    env,
+  }
+}
+
+/** Config whose secrets are all present (after dev mode filled in any that were missing). */
+export interface ResolvedConfig extends Config {
+  apiTokens: Array<{ name: string; token: string }>
+  webhookSecret: string
+  secretKeys: SecretKey[]
+}

@@ -1,0 +1,39 @@
+import { pino, type Logger } from 'pino'
+
+/**
+ * JSON logs. Handlers log ids (checkpoint, job, request), never bodies; the redaction list is
+ * the safety net for anything that slips through: secrets, tokens, links, payloads, answers.
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'headers.authorization',
+  'authorization',
+  'token',
+  'apiToken',
+  'secret',
+  'webhookSecret',
+  'payload',
+  'response',
+  'answer',
+  'link',
+  'url',
+  '*.payload',
+  '*.response',
+  '*.token',
+  '*.secret',
+  '*.link',
+]
+
+export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'holdpoint', pid: process.pid },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination as pino.DestinationStream | undefined,
+  )
+}
+
+export type { Logger }

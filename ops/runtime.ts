@@ -1,0 +1,150 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import { ChannelRegistry } from '../channels/registry.js'
+import type { Channel } from '../channels/channel.js'
+import { ChangeFeed } from '../engine/change-feed.js'
+import { CheckpointStore } from '../engine/checkpoint-store.js'
+import { Engine } from '../engine/engine.js'
+import { Keyring } from '../engine/keyring.js'
+import type { Capabilities } from '../engine/validate-create.js'
+import { createHttpApp } from '../http/app.js'
+import { BullmqEffectDispatcher } from '../queues/effect-dispatcher.js'
+import { QueueSet } from '../queues/queue-set.js'
+import { ResumeRedriver } from '../queues/resume-redriver.js'
+import type { ResumeTarget } from '../queues/resume/resume-target.js'
+import { webhookTarget } from '../queues/resume/webhook-target.js'
+import { WorkerPool, workersAlive } from '../queues/worker-pool.js'
+import type { ResolvedConfig } from './config.js'
+import { Metrics } from './metrics.js'
+
+export interface RuntimeOptions {
+  server: boolean
+  worker: boolean
+  logger: Logger
+  /** Extra channels (tests and embedders); configured channels are added from config. */
+  channels?: Channel[]
+  clock?: () => number
+}
+
+export interface Runtime {
+  engine: Engine
+  queues: QueueSet
+  metrics: Metrics
+  /** Base URL the HTTP server listens on, when this runtime serves HTTP. */
+  url: string | null
+  close(): Promise<void>
+}
+
+/**
+ * Assembles a process: one Redis connection for state, one for BullMQ, a subscriber for
+ * the change feed, the engine, and the HTTP server and/or workers. `server` and `worker`
+ * processes are the same assembly with a different half switched on.
+ */
+export async function startRuntime(config: ResolvedConfig, options: RuntimeOptions): Promise<Runtime> {
+  const { logger } = options
+  const redis = new Redis(config.redisUrl, { lazyConnect: false, enableAutoPipelining: true })
+  const bullConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null })
+  redis.on('error', (e) => logger.error({ err: e.message }, 'redis connection error'))
+  bullConnection.on('error', (e) => logger.error({ err: e.message }, 'redis (queues) connection error'))
+
+  const keyring = new Keyring(config.secretKeys)
+  const store = new CheckpointStore(redis, config.keyPrefix)
+  const queues = new QueueSet(bullConnection, config.keyPrefix)
+  const metrics = new Metrics(queues)
+  const engine = new Engine({
+    store,
+    keyring,
+    dispatcher: new BullmqEffectDispatcher(queues, options.clock),
+    observer: {
+      ...metrics.observer(),
+      dispatchFailed: (info) => {
+        metrics.dispatchFailures.inc()
+        logger.warn({ checkpointId: info.id, version: info.version, err: (info.error as Error).message }, 'dispatch failed; the sweeper will retry')
+      },
+    },
+    ...(options.clock && { clock: options.clock }),
+  })
+  const channels = new ChannelRegistry(options.channels ?? [])
+  const resumeTargets = new Map<string, ResumeTarget>([['webhook', webhookTarget(config.webhookSecret)]])
+  const capabilities: Capabilities = {
+    channels: channels.names(),
+    resumeTargets: new Set(resumeTargets.keys()),
+    features: new Set(),
+  }
+
+  const closers: Array<() => Promise<void>> = []
+  let url: string | null = null
+
+  if (options.worker) {
+    const pool = new WorkerPool(
+      {
+        engine,
+        connection: bullConnection,
+        prefix: config.keyPrefix,
+        logger,
+        publicUrl: config.publicUrl,
+        channels,
+        resumeTargets,
+        capabilities,
+        resumeFirstDelayMs: config.resumeFirstDelayMs,
+        jobLockMs: config.jobLockMs,
+      },
+      redis,
+    )
+    pool.start()
+    closers.push(() => pool.close())
+  }
+
+  if (options.server) {
+    const changes = new ChangeFeed(redis.duplicate(), config.keyPrefix)
+    await changes.start()
+    const app = createHttpApp({
+      engine,
+      changes,
+      keyring,
+      capabilities,
+      publicUrl: config.publicUrl,
+      bodyLimit: config.bodyLimit,
+      redriver: new ResumeRedriver(queues),
+      redis,
+      registry: metrics.registry,
+      workersAlive: () => workersAlive(redis, config.keyPrefix),
+      logger,
+      apiTokens: config.apiTokens,
+      metrics,
+    })
+    const server: Server = createServer(app.callback())
+    // Long-polls hold requests open for up to a minute; keep idle sockets a little longer.
+    server.keepAliveTimeout = 65_000
+    server.headersTimeout = 66_000
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(config.port, config.host, () => resolve())
+    })
+    const address = server.address() as AddressInfo
+    url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`
+    closers.unshift(async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeIdleConnections()
+        // Long-polls end promptly on shutdown; clients reconnect to another process.
+        setTimeout(() => server.closeAllConnections(), 2_000).unref()
+      })
+      await changes.close()
+    })
+  }
+
+  return {
+    engine,
+    queues,
+    metrics,
+    url,
+    async close() {
+      for (const close of closers) await close()
+      await queues.close()
+      await Promise.all([redis.quit().catch(() => undefined), bullConnection.quit().catch(() => undefined)])
+    },
+  }
+}

@@ -1,0 +1,64 @@
+import type { EffectDispatcher } from '../engine/engine.js'
+import type { OutboxEntry } from '../engine/checkpoint-store.js'
+import type { StoredRequest } from '../engine/stored-request.js'
+import type { Effect } from '../machine/types.js'
+import type { DeliverJob, ResumeJob, TimerJob } from './job-data.js'
+import { jobIds } from './job-ids.js'
+import { channelOfRecipient, deliveryQueue, isDeliveryChannel, RESUME_QUEUE, TIMERS_QUEUE } from './names.js'
+import type { QueueSet } from './queue-set.js'
+import { DELIVERY_JOB, RESUME_JOB, TIMER_JOB } from './retry-policy.js'
+
+/**
+ * Turns an outbox entry into BullMQ jobs. Every job id is derived from the checkpoint and
+ * the effect, so a second dispatch of the same entry adds nothing.
+ */
+export class BullmqEffectDispatcher implements EffectDispatcher {
+  constructor(
+    private readonly queues: QueueSet,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async dispatch(entry: OutboxEntry, request: StoredRequest): Promise<void> {
+    await Promise.all(entry.effects.map((effect) => this.one(entry, effect, request)))
+  }
+
+  private async one(entry: OutboxEntry, effect: Effect, request: StoredRequest): Promise<void> {
+    const id = entry.checkpointId
+    switch (effect.type) {
+      case 'deliver':
+      case 'publishUpdate': {
+        const jobName = effect.type === 'deliver' ? 'deliver' : 'update'
+        await Promise.all(
+          effect.recipients.map(async (recipient) => {
+            const channel = channelOfRecipient(recipient)
+            if (!isDeliveryChannel(channel)) return
+            const data: DeliverJob = { checkpointId: id, recipient }
+            const jobId = jobName === 'deliver' ? jobIds.deliver(id, entry.version, recipient) : jobIds.update(id, entry.version, recipient)
+            await this.queues.add(deliveryQueue(channel), jobName, data, { ...DELIVERY_JOB, jobId })
+          }),
+        )
+        return
+      }
+      case 'schedule': {
+        const data: TimerJob = { checkpointId: id, timer: effect.timer, dueAt: effect.at }
+        const delay = Math.max(0, effect.at - this.clock())
+        await this.queues.add(TIMERS_QUEUE, effect.timer, data, { ...TIMER_JOB, delay, jobId: jobIds.timer(id, effect.timer, effect.at) })
+        return
+      }
+      case 'cancelTimer': {
+        // Removing is housekeeping: a timer that fires anyway is ignored by the machine.
+        await this.queues
+          .get(TIMERS_QUEUE)
+          .remove(jobIds.timer(id, effect.timer, effect.at))
+          .catch(() => 0)
+        return
+      }
+      case 'resume': {
+        if (!request.resume) return
+        const data: ResumeJob = { checkpointId: id, state: effect.state }
+        await this.queues.add(RESUME_QUEUE, effect.state, data, { ...RESUME_JOB, jobId: jobIds.resume(id) })
+        return
+      }
+    }
+  }
+}

@@ -1,0 +1,18 @@
+import type { TerminalState, TimerName } from '../machine/types.js'
+
+/** Payloads of internal jobs: ids and names only, never the checkpoint's contents. */
+export interface DeliverJob {
+  checkpointId: string
+  recipient: string
+}
+
+export interface TimerJob {
+  checkpointId: string
+  timer: TimerName
+  dueAt: number
+}
+
+export interface ResumeJob {
+  checkpointId: string
+  state: TerminalState
+}

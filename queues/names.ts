@@ -1,0 +1,24 @@
+/**
+ * BullMQ queue names. All queues live under BullMQ's `prefix` = HOLDPOINT_KEY_PREFIX.
+ * `checkpoints` is the public intake queue named in api.md; the rest are internal.
+ */
+export const INTAKE_QUEUE = 'checkpoints'
+export const TIMERS_QUEUE = 'timers'
+export const RESUME_QUEUE = 'resume'
+export const DELIVERY_CHANNELS = ['dashboard', 'slack', 'email', 'telegram'] as const
+export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number]
+
+export function deliveryQueue(channel: DeliveryChannel): string {
+  return `deliver-${channel}`
+}
+
+export const ALL_QUEUES = [INTAKE_QUEUE, TIMERS_QUEUE, RESUME_QUEUE, ...DELIVERY_CHANNELS.map(deliveryQueue)]
+
+export function channelOfRecipient(recipient: string): string {
+  const colon = recipient.indexOf(':')
+  return colon === -1 ? recipient : recipient.slice(0, colon)
+}
+
+export function isDeliveryChannel(name: string): name is DeliveryChannel {
+  return (DELIVERY_CHANNELS as readonly string[]).includes(name)
+}

@@ -1,0 +1,46 @@
+import { Queue, type JobsOptions } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { ALL_QUEUES } from './names.js'
+
+/**
+ * Kept completed jobs are what makes re-dispatch harmless: BullMQ refuses a job id it still
+ * holds. An hour is far longer than the sweeper's window, and short enough to cost little.
+ */
+export const KEEP_COMPLETED = { age: 60 * 60 }
+export const KEEP_FAILED = { age: 60 * 60 * 24 * 14 }
+
+/** Every queue Holdpoint owns, opened once per process over one shared connection. */
+export class QueueSet {
+  private readonly queues = new Map<string, Queue>()
+
+  constructor(
+    readonly connection: Redis,
+    readonly prefix: string,
+  ) {}
+
+  get(name: string): Queue {
+    let queue = this.queues.get(name)
+    if (!queue) {
+      queue = new Queue(name, {
+        connection: this.connection,
+        prefix: this.prefix,
+        defaultJobOptions: { removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED },
+      })
+      this.queues.set(name, queue)
+    }
+    return queue
+  }
+
+  all(): Queue[] {
+    return ALL_QUEUES.map((name) => this.get(name))
+  }
+
+  async add(name: string, jobName: string, data: object, opts: JobsOptions): Promise<void> {
+    await this.get(name).add(jobName, data, opts)
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()))
+    this.queues.clear()
+  }
+}

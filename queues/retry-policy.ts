@@ -1,0 +1,22 @@
+import type { JobsOptions } from 'bullmq'
+
+/**
+ * Retry policies, declared once so every default is written down.
+ * Resume: capped exponential backoff (5 s doubling to 1 h) for 40 attempts ≈ 31 hours,
+ * comfortably past the one day the contract promises.
+ */
+export const RESUME_BACKOFF = { type: 'holdpoint-resume' } as const
+export const RESUME_ATTEMPTS = 40
+export const RESUME_FIRST_DELAY_MS = 5_000
+const RESUME_MAX_DELAY_MS = 60 * 60 * 1000
+
+/** Delay before retry number `attemptsMade`; `firstDelayMs` is shortened only in tests. */
+export function resumeBackoffMs(attemptsMade: number, firstDelayMs = RESUME_FIRST_DELAY_MS): number {
+  const base = Math.min(RESUME_MAX_DELAY_MS, firstDelayMs * 2 ** Math.max(0, attemptsMade - 1))
+  // ±10% jitter so a receiver that comes back is not hit by every checkpoint at once.
+  return Math.round(base * (0.9 + Math.random() * 0.2))
+}
+
+export const DELIVERY_JOB: JobsOptions = { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } }
+export const TIMER_JOB: JobsOptions = { attempts: 10, backoff: { type: 'exponential', delay: 1_000 } }
+export const RESUME_JOB: JobsOptions = { attempts: RESUME_ATTEMPTS, backoff: RESUME_BACKOFF }

@@ -1,0 +1,83 @@
+import type { Worker } from 'bullmq'
+import { DELIVERY_CHANNELS } from './names.js'
+import { createDeliveryWorker } from './workers/delivery-worker.js'
+import { createIntakeWorker } from './workers/intake-worker.js'
+import { createResumeWorker } from './workers/resume-worker.js'
+import { createTimerWorker } from './workers/timer-worker.js'
+import type { WorkerDeps } from './workers/worker-deps.js'
+import { randomUUID } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import { Keys } from '../engine/keys.js'
+
+const SWEEP_EVERY_MS = 2_000
+/** Entries younger than this are still being dispatched by the process that committed them. */
+const SWEEP_AFTER_MS = 3_000
+const HEARTBEAT_EVERY_MS = 5_000
+const HEARTBEAT_TTL_MS = 15_000
+
+/**
+ * Every worker of a `worker` process, plus the outbox sweeper (re-dispatches effects a crash
+ * left behind) and a heartbeat that `/readyz` reads.
+ */
+export class WorkerPool {
+  private workers: Worker[] = []
+  private timers: NodeJS.Timeout[] = []
+  private readonly id = randomUUID()
+  private readonly keys: Keys
+
+  constructor(
+    private readonly deps: WorkerDeps,
+    private readonly redis: Redis,
+  ) {
+    this.keys = new Keys(deps.prefix)
+  }
+
+  start(): void {
+    const channels = DELIVERY_CHANNELS.filter((c) => this.deps.channels.get(c))
+    this.workers = [
+      createIntakeWorker(this.deps),
+      createTimerWorker(this.deps),
+      createResumeWorker(this.deps),
+      ...channels.map((c) => createDeliveryWorker(c, this.deps)),
+    ]
+    this.every(SWEEP_EVERY_MS, async () => {
+      const swept = await this.deps.engine.sweepOutbox(SWEEP_AFTER_MS)
+      if (swept > 0) this.deps.logger.warn({ swept }, 're-dispatched effects left in the outbox')
+    })
+    this.every(HEARTBEAT_EVERY_MS, () => this.beat())
+    void this.beat().catch(() => undefined)
+  }
+
+  private every(ms: number, task: () => Promise<void>): void {
+    let running = false
+    const timer = setInterval(() => {
+      if (running) return
+      running = true
+      task()
+        .catch((error: unknown) => this.deps.logger.error({ err: error }, 'periodic task failed'))
+        .finally(() => {
+          running = false
+        })
+    }, ms)
+    timer.unref()
+    this.timers.push(timer)
+  }
+
+  private async beat(): Promise<void> {
+    const now = Date.now()
+    await this.redis.multi().zadd(this.keys.workers, now + HEARTBEAT_TTL_MS, this.id).zremrangebyscore(this.keys.workers, '-inf', now).exec()
+  }
+
+  /** Stops taking jobs, lets running ones finish (BullMQ returns unfinished ones to the queue). */
+  async close(): Promise<void> {
+    this.timers.forEach(clearInterval)
+    this.timers = []
+    await Promise.all(this.workers.map((w) => w.close()))
+    this.workers = []
+    await this.redis.zrem(this.keys.workers, this.id).catch(() => 0)
+  }
+}
+
+export async function workersAlive(redis: Redis, prefix: string): Promise<number> {
+  return redis.zcount(new Keys(prefix).workers, Date.now(), '+inf')
+}

@@ -1,0 +1,74 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq'
+import type { ResumeJob } from '../job-data.js'
+import { RESUME_QUEUE } from '../names.js'
+import { resumeEventOf, resumeMessageId } from '../resume/resume-event.js'
+import { ResumeRejected } from '../resume/resume-target.js'
+import { RESUME_BACKOFF, resumeBackoffMs } from '../retry-policy.js'
+import { lockSettings, type WorkerDeps } from './worker-deps.js'
+
+/**
+ * Wakes the agent through its resume target, retrying with backoff for over a day. Success,
+ * a refusal (410) and the final failure are each audited; a failed job stays in the failed
+ * set, where an operator can re-drive it (API or Bull Board).
+ */
+export function createResumeWorker(deps: WorkerDeps): Worker<ResumeJob> {
+  const { engine } = deps
+  const log = deps.logger.child({ queue: RESUME_QUEUE })
+
+  async function processJob(job: Job<ResumeJob>): Promise<string> {
+    const cp = await engine.get(job.data.checkpointId)
+    if (!cp) return 'checkpoint gone'
+    const spec = cp.request.resume
+    if (!spec) return 'no resume target'
+    const targetName = Object.keys(spec)[0] ?? ''
+    const target = deps.resumeTargets.get(targetName)
+    if (!target) throw new UnrecoverableError(`resume target ${targetName} is not enabled`)
+    const messageId = resumeMessageId(cp.id)
+    try {
+      const { detail } = await target.resume(resumeEventOf(cp), spec, { messageId })
+      await engine.note(cp.id, {
+        kind: 'resumed',
+        actor: { channel: 'system', actor: targetName },
+        data: { target: targetName, messageId, attempt: job.attemptsMade + 1, ...detail },
+      })
+      log.info({ checkpointId: cp.id, jobId: job.id, target: targetName, attempt: job.attemptsMade + 1 }, 'agent resumed')
+      return 'resumed'
+    } catch (error) {
+      if (error instanceof ResumeRejected) {
+        await engine.note(cp.id, {
+          kind: 'resume.failed',
+          actor: { channel: 'system', actor: targetName },
+          data: { target: targetName, messageId, final: true, reason: error.message, ...error.detail },
+        })
+        throw new UnrecoverableError(error.message)
+      }
+      throw error
+    }
+  }
+
+  const worker = new Worker<ResumeJob>(RESUME_QUEUE, processJob, {
+    connection: deps.connection,
+    prefix: deps.prefix, ...lockSettings(deps),
+    concurrency: deps.concurrency ?? 20,
+    settings: {
+      backoffStrategy: (attemptsMade: number, type?: string) =>
+        type === RESUME_BACKOFF.type ? resumeBackoffMs(attemptsMade, deps.resumeFirstDelayMs) : 1000,
+    },
+  })
+  worker.on('failed', (job, error) => {
+    if (!job) return
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1)
+    log.warn({ checkpointId: job.data.checkpointId, jobId: job.id, attempt: job.attemptsMade, final, err: error.message }, 'resume attempt failed')
+    if (final && !(error instanceof UnrecoverableError)) {
+      void engine
+        .note(job.data.checkpointId, {
+          kind: 'resume.failed',
+          actor: { channel: 'system', actor: 'resume' },
+          data: { final: true, attempts: job.attemptsMade, reason: error.message, redrive: `POST /v1/checkpoints/${job.data.checkpointId}/resume` },
+        })
+        .catch((e: unknown) => log.error({ err: e, checkpointId: job.data.checkpointId }, 'could not audit a failed resume'))
+    }
+  })
+  worker.on('error', (error) => log.error({ err: error }, 'resume worker error'))
+  return worker
+}

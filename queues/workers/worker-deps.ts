@@ -1,0 +1,28 @@
+import type { ConnectionOptions } from 'bullmq'
+import type { Logger } from 'pino'
+import type { ChannelRegistry } from '../../channels/registry.js'
+import type { Capabilities } from '../../engine/validate-create.js'
+import type { Engine } from '../../engine/engine.js'
+import type { ResumeTarget } from '../resume/resume-target.js'
+
+/** What every worker is built from; assembled once per process in ops/. */
+export interface WorkerDeps {
+  engine: Engine
+  connection: ConnectionOptions
+  prefix: string
+  logger: Logger
+  publicUrl: string
+  channels: ChannelRegistry
+  resumeTargets: Map<string, ResumeTarget>
+  capabilities: Capabilities
+  /** First resume retry delay; shortened only by tests. */
+  resumeFirstDelayMs: number
+  /** BullMQ lock duration: a crashed worker's job is taken over after about this long. */
+  jobLockMs: number
+  concurrency?: number
+}
+
+/** Stalled-job detection follows the lock: a killed worker's job is retried within ~2 locks. */
+export function lockSettings(deps: Pick<WorkerDeps, 'jobLockMs'>): { lockDuration: number; stalledInterval: number; maxStalledCount: number } {
+  return { lockDuration: deps.jobLockMs, stalledInterval: deps.jobLockMs, maxStalledCount: 5 }
+}
