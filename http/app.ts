@@ -1,4 +1,4 @@
-import Koa from 'koa'
+import Koa, { type Middleware } from 'koa'
 import type { Logger } from 'pino'
 import type { Metrics } from '../ops/metrics.js'
 import { requireAgentToken, type ApiToken } from './auth.js'
@@ -8,6 +8,8 @@ import { healthRoutes, type HealthDeps } from './routes/health.js'
 import { randomUUID } from 'node:crypto'
 
 export interface HttpDeps extends CheckpointRoutesDeps, HealthDeps {
+  /** Module routes (inbound channel endpoints, the dashboard), mounted ahead of the agent API. */
+  mounts: Middleware[]
   logger: Logger
   apiTokens: readonly ApiToken[]
   metrics: Metrics
@@ -35,6 +37,8 @@ export function createHttpApp(deps: HttpDeps): Koa {
 
   const health = healthRoutes(deps)
   app.use(health.routes())
+
+  for (const mount of deps.mounts) app.use(mount)
 
   const agent = checkpointRoutes(deps)
   const auth = requireAgentToken(deps.apiTokens)

@@ -46,7 +46,7 @@ export async function main(role: Role): Promise<void> {
   }
 
   const { config: resolved, generated, devFile } = await resolveSecrets(config)
-  const runtime = await startRuntime(resolved, { server: role.server, worker: role.worker, logger, ...(role.channels && { channels: role.channels }) })
+  const runtime = await startRuntime(resolved, { server: role.server, worker: role.worker, logger, announce: say, ...(role.channels && { channels: role.channels }) })
 
   if (devFile) {
     const token = resolved.apiTokens[0]?.token ?? ''

@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import { ChannelRegistry } from '../channels/registry.js'
 import type { Channel } from '../channels/channel.js'
 import { ChangeFeed } from '../engine/change-feed.js'
+import { Directory } from '../engine/directory.js'
 import { CheckpointStore } from '../engine/checkpoint-store.js'
 import { Engine } from '../engine/engine.js'
 import { Keyring } from '../engine/keyring.js'
@@ -18,6 +19,8 @@ import { webhookTarget } from '../queues/resume/webhook-target.js'
 import { WorkerPool, workersAlive } from '../queues/worker-pool.js'
 import type { ResolvedConfig } from './config.js'
 import { Metrics } from './metrics.js'
+import type { HoldpointModule, ModuleContext, ModuleFactory } from './module.js'
+import { MODULES } from './modules.js'
 
 export interface RuntimeOptions {
   server: boolean
@@ -25,6 +28,10 @@ export interface RuntimeOptions {
   logger: Logger
   /** Extra channels (tests and embedders); configured channels are added from config. */
   channels?: Channel[]
+  /** Where modules print operator-facing lines at start; defaults to the logger. */
+  announce?: (line: string) => void
+  /** Module factories; defaults to every module in ops/modules.ts. */
+  modules?: ModuleFactory[]
   clock?: () => number
 }
 
@@ -32,6 +39,8 @@ export interface Runtime {
   engine: Engine
   queues: QueueSet
   metrics: Metrics
+  directory: Directory
+  modules: HoldpointModule[]
   /** Base URL the HTTP server listens on, when this runtime serves HTTP. */
   url: string | null
   close(): Promise<void>
@@ -66,12 +75,35 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
     },
     ...(options.clock && { clock: options.clock }),
   })
-  const channels = new ChannelRegistry(options.channels ?? [])
+  const directory = new Directory(redis, config.keyPrefix)
+  const changes = options.server ? new ChangeFeed(redis.duplicate(), config.keyPrefix) : null
+  await changes?.start()
+
+  const moduleContext: ModuleContext = {
+    config,
+    engine,
+    redis,
+    queues,
+    directory,
+    keyring,
+    logger,
+    changes,
+    role: { server: options.server, worker: options.worker },
+    announce: options.announce ?? ((line) => logger.info(line)),
+  }
+  const modules: HoldpointModule[] = []
+  for (const factory of options.modules ?? MODULES) {
+    const mod = await factory(moduleContext)
+    if (mod) modules.push(mod)
+  }
+
+  const channels = new ChannelRegistry([...(options.channels ?? []), ...modules.flatMap((m) => (m.channel ? [m.channel] : []))])
   const resumeTargets = new Map<string, ResumeTarget>([['webhook', webhookTarget(config.webhookSecret)]])
+  for (const target of modules.flatMap((m) => m.resumeTargets ?? [])) resumeTargets.set(target.name, target)
   const capabilities: Capabilities = {
     channels: channels.names(),
     resumeTargets: new Set(resumeTargets.keys()),
-    features: new Set(),
+    features: new Set(modules.flatMap((m) => m.features ?? [])),
   }
 
   const closers: Array<() => Promise<void>> = []
@@ -97,10 +129,9 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
     closers.push(() => pool.close())
   }
 
-  if (options.server) {
-    const changes = new ChangeFeed(redis.duplicate(), config.keyPrefix)
-    await changes.start()
+  if (options.server && changes) {
     const app = createHttpApp({
+      mounts: modules.flatMap((m) => (m.routes ? [m.routes] : [])),
       engine,
       changes,
       keyring,
@@ -136,10 +167,17 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
     })
   }
 
+  for (const mod of modules) await mod.start?.()
+  closers.unshift(async () => {
+    for (const mod of modules) await mod.close?.()
+  })
+
   return {
     engine,
     queues,
     metrics,
+    directory,
+    modules,
     url,
     async close() {
       for (const close of closers) await close()

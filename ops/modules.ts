@@ -1,0 +1,4 @@
+import type { ModuleFactory } from './module.js'
+
+/** Every optional module, in mount order. Each returns null when it is not configured. */
+export const MODULES: ModuleFactory[] = []
