@@ -60,7 +60,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
 
   const keyring = new Keyring(config.secretKeys)
   const store = new CheckpointStore(redis, config.keyPrefix)
-  const queues = new QueueSet(bullConnection, config.keyPrefix)
+  const queues = new QueueSet(bullConnection, config.keyPrefix, (error, queue) => logger.error({ err: error.message, queue }, 'queue error'))
   const metrics = new Metrics(queues)
   const engine = new Engine({
     store,
@@ -76,7 +76,9 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
     ...(options.clock && { clock: options.clock }),
   })
   const directory = new Directory(redis, config.keyPrefix)
-  const changes = options.server ? new ChangeFeed(redis.duplicate(), config.keyPrefix) : null
+  const subscriber = options.server ? redis.duplicate() : null
+  subscriber?.on('error', (e) => logger.error({ err: e.message }, 'redis (subscriber) connection error'))
+  const changes = subscriber ? new ChangeFeed(subscriber, config.keyPrefix) : null
   await changes?.start()
 
   const moduleContext: ModuleContext = {

@@ -16,6 +16,7 @@ export class QueueSet {
   constructor(
     readonly connection: Redis,
     readonly prefix: string,
+    private readonly onError: (error: Error, queue: string) => void = () => undefined,
   ) {}
 
   get(name: string): Queue {
@@ -26,6 +27,7 @@ export class QueueSet {
         prefix: this.prefix,
         defaultJobOptions: { removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED },
       })
+      queue.on('error', (error) => this.onError(error, name))
       this.queues.set(name, queue)
     }
     return queue

@@ -68,6 +68,7 @@ export async function startHoldpoint(opts: StartOptions = {}): Promise<TestHoldp
     ...(opts.clock && { clock: opts.clock }),
   })
   const redis = new Redis(env.REDIS_URL!)
+  redis.on('error', () => undefined)
   const url = `http://127.0.0.1:${port}`
   const token = config.apiTokens[0]!.token
   return {
@@ -96,7 +97,8 @@ export async function startHoldpoint(opts: StartOptions = {}): Promise<TestHoldp
 
 /** Removes every key of a test prefix (never FLUSHALL: the Redis may be shared). */
 export async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl)
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 })
+  redis.on('error', () => undefined)
   try {
     let cursor = '0'
     do {

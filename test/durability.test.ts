@@ -1,0 +1,154 @@
+import { Redis } from 'ioredis'
+import { afterEach, describe, expect, it } from 'vitest'
+import { CheckpointStore } from '../engine/checkpoint-store.js'
+import { Engine, type EffectDispatcher } from '../engine/engine.js'
+import { Keyring, parseSecretKeys } from '../engine/keyring.js'
+import { validateCreate } from '../engine/validate-create.js'
+import { approvalSchema, deleteKeys, eventually, randomPrefix, startHoldpoint, testRedisUrl, testSecrets, type TestHoldpoint } from './support/holdpoint.js'
+import { startRedisServer, type RedisProcess } from './support/redis-process.js'
+import { spawnHoldpoint, type HoldpointProcess } from './support/spawn-holdpoint.js'
+import { WebhookReceiver } from './support/webhook-receiver.js'
+
+const cleanup: Array<() => Promise<void>> = []
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!().catch(() => undefined)
+})
+
+async function holdpoint(opts: Parameters<typeof startHoldpoint>[0]): Promise<TestHoldpoint> {
+  const hp = await startHoldpoint(opts)
+  cleanup.push(() => hp.close())
+  return hp
+}
+
+async function webhookReceiver(respond?: ConstructorParameters<typeof WebhookReceiver>[0]) {
+  const r = await new WebhookReceiver(respond).start()
+  cleanup.push(() => r.close())
+  return r
+}
+
+function sharedEnv(redisUrl = testRedisUrl()): Record<string, string> {
+  const prefix = randomPrefix()
+  cleanup.push(() => deleteKeys(redisUrl, prefix))
+  return { REDIS_URL: redisUrl, HOLDPOINT_KEY_PREFIX: prefix, ...testSecrets() }
+}
+
+const auditKinds = async (hp: TestHoldpoint, id: string): Promise<string[]> =>
+  (await hp.api('GET', `/v1/checkpoints/${id}/audit`)).body.entries.map((e: { kind: string }) => e.kind)
+
+describe('durability', () => {
+  it('still delivers, times out and resumes when the process died between commit and dispatch', async () => {
+    const env = sharedEnv()
+    const receiver = await webhookReceiver()
+    // A writer whose dispatch always fails stands in for a process killed right after its
+    // commit: the snapshot, audit and outbox are in Redis, no job was ever added.
+    const redis = new Redis(env.REDIS_URL!)
+    cleanup.push(async () => redis.disconnect())
+    const crashing: EffectDispatcher = { dispatch: () => Promise.reject(new Error('killed before dispatch')) }
+    const writer = new Engine({ store: new CheckpointStore(redis, env.HOLDPOINT_KEY_PREFIX!), keyring: new Keyring(parseSecretKeys(env.HOLDPOINT_SECRET_KEYS!)), dispatcher: crashing })
+    const caps = { channels: new Set(['dashboard']), resumeTargets: new Set(['webhook']), features: new Set<string>() }
+    const { checkpoint: timed } = await writer.create(validateCreate({ task: 'expires', responseSchema: approvalSchema, timeoutSeconds: 1, resume: { webhook: { url: receiver.url } } }, caps), 'agent')
+    const { checkpoint: answered } = await writer.create(validateCreate({ task: 'answered', responseSchema: approvalSchema, resume: { webhook: { url: receiver.url } } }, caps), 'agent')
+    await writer.send(answered.id, (now) => ({ type: 'checkpoint.answer', now, by: { channel: 'api', actor: 'ana' }, response: { approved: true } }))
+    expect(await redis.hlen(`${env.HOLDPOINT_KEY_PREFIX}:outbox`)).toBe(3)
+
+    // A fresh worker process finds the outbox entries and dispatches them.
+    const hp = await holdpoint({ env })
+    await eventually(async () => receiver.received.length === 2, 15_000)
+    const types = receiver.received.map((h) => JSON.parse(h.body).type).sort()
+    expect(types).toEqual(['checkpoint.expired', 'checkpoint.resolved'])
+    expect(await auditKinds(hp, answered.id)).toEqual(['created', 'answered', 'resumed'])
+    expect((await hp.api('GET', `/v1/checkpoints/${timed.id}`)).body.state).toBe('expired')
+    await eventually(async () => (await redis.hlen(`${env.HOLDPOINT_KEY_PREFIX}:outbox`)) === 0)
+  })
+
+  it('lets exactly one of 50 concurrent answers win; the rest get 409 and one resume is sent', async () => {
+    const receiver = await webhookReceiver()
+    const hp = await holdpoint({})
+    const cp = (await hp.api('POST', '/v1/checkpoints', { task: 'race', responseSchema: approvalSchema, resume: { webhook: { url: receiver.url } } })).body
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => hp.api('POST', `/v1/checkpoints/${cp.id}/response`, { response: { approved: i % 2 === 0 }, actor: `person-${i}` })),
+    )
+    const statuses = results.map((r) => r.status)
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1)
+    expect(statuses.filter((s) => s === 409)).toHaveLength(49)
+    const winner = results.find((r) => r.status === 200)!.body
+    await eventually(async () => receiver.received.length === 1)
+    await new Promise((r) => setTimeout(r, 500))
+    expect(receiver.received).toHaveLength(1)
+    expect(JSON.parse(receiver.received[0]!.body).data.respondedBy.actor).toBe(winner.respondedBy.actor)
+    const audit = (await hp.api('GET', `/v1/checkpoints/${cp.id}/audit`)).body
+    expect(audit.chain.intact).toBe(true)
+    const kinds = audit.entries.map((e: { kind: string }) => e.kind)
+    expect(kinds.filter((k: string) => k === 'answered')).toHaveLength(1)
+    expect(kinds.filter((k: string) => k === 'refused')).toHaveLength(49)
+  })
+
+  it('completes a job whose worker process was SIGKILLed mid-job, after a new worker starts', async () => {
+    const env = { ...sharedEnv(), HOLDPOINT_JOB_LOCK_MS: '1000', HOLDPOINT_RESUME_FIRST_DELAY_MS: '100' }
+    let release: () => void = () => undefined
+    const firstCallHangs = new Promise<void>((r) => (release = r))
+    const receiver = await webhookReceiver(async (n) => {
+      if (n === 1) await firstCallHangs
+      return 200
+    })
+    cleanup.push(async () => release())
+    const api = await holdpoint({ env, worker: false })
+    const workers: HoldpointProcess[] = []
+    cleanup.push(async () => {
+      for (const w of workers) await w.kill()
+    })
+    workers.push(spawnHoldpoint('worker', env))
+    const cp = (await api.api('POST', '/v1/checkpoints', { task: 'kill me', responseSchema: approvalSchema, resume: { webhook: { url: receiver.url } } })).body
+    await api.api('POST', `/v1/checkpoints/${cp.id}/response`, { response: { approved: true }, actor: 'ana' })
+    await eventually(async () => receiver.received.length === 1, 20_000)
+    await workers[0]!.kill()
+    workers.push(spawnHoldpoint('worker', env))
+    await eventually(async () => receiver.received.length >= 2, 30_000)
+    expect(receiver.received[1]!.headers['webhook-id']).toBe(receiver.received[0]!.headers['webhook-id'])
+    await eventually(async () => (await auditKinds(api, cp.id)).includes('resumed'), 10_000)
+  }, 60_000)
+
+  it('fires a deadline scheduled before every process stopped, once a worker is back', async () => {
+    const env = sharedEnv()
+    const first = await startHoldpoint({ env })
+    const cp = (await first.api('POST', '/v1/checkpoints', { task: 'deadline', responseSchema: approvalSchema, timeoutSeconds: 2 })).body
+    await first.close()
+    await new Promise((r) => setTimeout(r, 2_500))
+    const second = await holdpoint({ env })
+    const done = await eventually(async () => {
+      const got = await second.api('GET', `/v1/checkpoints/${cp.id}`)
+      return got.body.state === 'expired' && got.body
+    }, 10_000)
+    expect(done.respondedBy).toBeNull()
+  })
+
+  describe('with its own Redis (AOF, appendfsync always)', () => {
+    it('loses nothing acknowledged when Redis is SIGKILLed and restarted', async () => {
+      const redis: RedisProcess = await startRedisServer({ appendonly: true, appendfsync: 'always' })
+      // Registered first, so it runs last: everything else disconnects from it before it goes.
+      cleanup.push(() => redis.stop())
+      const receiver = await webhookReceiver()
+      const hp = await holdpoint({ env: { ...sharedEnv(redis.url) } })
+      const ids: string[] = []
+      for (let i = 0; i < 20; i++) {
+        const res = await hp.api('POST', '/v1/checkpoints', { task: `aof ${i}`, responseSchema: approvalSchema, resume: { webhook: { url: receiver.url } } })
+        expect(res.status).toBe(201)
+        ids.push(res.body.id)
+      }
+      const answered = ids.slice(0, 8)
+      for (const id of answered) expect((await hp.api('POST', `/v1/checkpoints/${id}/response`, { response: { approved: true }, actor: 'ana' })).status).toBe(200)
+      await redis.kill()
+      await redis.restart()
+      // Every acknowledged create and answer is there, and work resumes on its own.
+      await eventually(async () => (await hp.api('GET', '/v1/checkpoints?limit=100')).status === 200, 20_000)
+      const listed = (await hp.api('GET', '/v1/checkpoints?limit=100')).body.items.map((c: { id: string }) => c.id)
+      expect(new Set(listed)).toEqual(new Set(ids))
+      for (const id of answered) {
+        const got = (await hp.api('GET', `/v1/checkpoints/${id}`)).body
+        expect(got).toMatchObject({ state: 'resolved', response: { approved: true } })
+        expect((await hp.api('GET', `/v1/checkpoints/${id}/audit`)).body.chain.intact).toBe(true)
+      }
+      await eventually(async () => new Set(receiver.received.map((h) => JSON.parse(h.body).data.checkpointId)).size === answered.length, 30_000)
+    }, 60_000)
+  })
+})
