@@ -1,0 +1,280 @@
+/**
+ * `npm run bench`: full checkpoint lifecycles through a real Holdpoint (its own server+worker
+ * process, compiled) on its own Redis (AOF everysec, hz 100: the README's settings), next to
+ * baselines measured in the same run on the same machine: raw BullMQ add+process, and an
+ * in-memory HTTP server doing the same request sequence without durability. Every Holdpoint
+ * figure is printed as a ratio to its baseline, because absolute numbers on a shared machine
+ * mean little. Writes bench-results/latest.json and latest.md.
+ *
+ *   npm run bench                 # quick: ~1 minute
+ *   npm run bench -- --full       # more lifecycles, 100k pending checkpoints for memory
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { cpus, totalmem } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { Queue, Worker } from 'bullmq'
+import { Redis } from 'ioredis'
+import { verifyWebhook } from '../../sdk/webhook.js'
+import { freePort } from '../support/free-port.js'
+import { startRedisServer } from '../support/redis-process.js'
+import { Progress, runPool, summarize, type Summary } from './stats.js'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const full = process.argv.includes('--full')
+const LIFECYCLES = full ? 3000 : 600
+const CONCURRENCIES = [1, 8, 32, 64]
+const PENDING_FOR_MEMORY = full ? 100_000 : 10_000
+const approval = { type: 'object', properties: { approved: { type: 'boolean' } }, required: ['approved'] }
+
+interface LifecycleTimes {
+  total: number
+  createToDelivered: number
+  answerToWebhook: number
+}
+
+/** Local receiver of resume webhooks: resolves the waiter registered for each checkpoint. */
+async function startReceiver() {
+  const waiters = new Map<string, (at: number) => void>()
+  const early = new Map<string, number>()
+  let sample: { headers: Record<string, string>; body: string } | null = null
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const at = performance.now()
+      const body = Buffer.concat(chunks).toString()
+      sample ??= { headers: req.headers as Record<string, string>, body }
+      res.writeHead(200).end()
+      const id = (JSON.parse(body) as { data: { checkpointId: string } }).data.checkpointId
+      const waiter = waiters.get(id)
+      if (waiter) waiter(at)
+      else early.set(id, at)
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    received: (id: string) =>
+      new Promise<number>((resolve) => {
+        const at = early.get(id)
+        if (at !== undefined) {
+          early.delete(id)
+          resolve(at)
+        } else waiters.set(id, (t) => (waiters.delete(id), resolve(t)))
+      }),
+    sample: () => sample,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  }
+}
+
+type Receiver = Awaited<ReturnType<typeof startReceiver>>
+
+async function lifecycle(base: string, token: string, receiver: Receiver): Promise<LifecycleTimes> {
+  const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+  const t0 = performance.now()
+  const created = await fetch(`${base}/v1/checkpoints`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ task: 'Approve the refund?', payload: { amountUsd: 250, customerId: 'cus_42' }, responseSchema: approval, resume: { webhook: { url: receiver.url } } }),
+  })
+  if (created.status !== 201) throw new Error(`create answered ${created.status}: ${await created.text()}`)
+  const { id } = (await created.json()) as { id: string }
+  let state = 'pending'
+  // The agent API has no "until delivered" wait, so the driver reads until it sees it.
+  while (state === 'pending') {
+    const got = await fetch(`${base}/v1/checkpoints/${id}`, { headers: auth })
+    state = ((await got.json()) as { state: string }).state
+    if (state === 'pending') await new Promise((r) => setTimeout(r, 2))
+  }
+  const t1 = performance.now()
+  const hook = receiver.received(id)
+  const answered = await fetch(`${base}/v1/checkpoints/${id}/response`, { method: 'POST', headers: auth, body: JSON.stringify({ response: { approved: true }, actor: 'bench' }) })
+  if (answered.status !== 200) throw new Error(`answer answered ${answered.status}`)
+  await answered.arrayBuffer()
+  const t3 = await hook
+  return { total: t3 - t0, createToDelivered: t1 - t0, answerToWebhook: t3 - t1 }
+}
+
+interface LoadResult {
+  concurrency: number
+  lifecyclesPerSecond: number
+  createToDelivered: Summary
+  answerToWebhook: Summary
+}
+
+async function drive(label: string, base: string, token: string, receiver: Receiver, concurrency: number, count: number): Promise<LoadResult> {
+  const times: LifecycleTimes[] = []
+  const progress = new Progress(`${label} c=${concurrency}`, count)
+  const started = performance.now()
+  await runPool(count, concurrency, async () => void times.push(await lifecycle(base, token, receiver)), progress)
+  const seconds = (performance.now() - started) / 1000
+  return {
+    concurrency,
+    lifecyclesPerSecond: Math.round((count / seconds) * 10) / 10,
+    createToDelivered: summarize(times.map((t) => t.createToDelivered)),
+    answerToWebhook: summarize(times.map((t) => t.answerToWebhook)),
+  }
+}
+
+function spawnProcess(args: string[], env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+  return child
+}
+
+async function waitHttp(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await fetch(url).then((r) => r.status < 500).catch(() => false)
+    if (ok) return
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`${url} did not come up`)
+}
+
+async function bullmqBaseline(redisUrl: string, jobs: number): Promise<number> {
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null })
+  const name = `baseline-${randomBytes(4).toString('hex')}`
+  const queue = new Queue(name, { connection, prefix: 'bench' })
+  let done = 0
+  let finish: () => void = () => undefined
+  const finished = new Promise<void>((r) => (finish = r))
+  const progress = new Progress('baseline: BullMQ add+process', jobs)
+  const worker = new Worker(name, async () => undefined, { connection, prefix: 'bench', concurrency: 50 })
+  worker.on('completed', () => {
+    progress.tick()
+    if (++done === jobs) finish()
+  })
+  const started = performance.now()
+  await runPool(jobs, 64, async (i) => void (await queue.add('job', { i }, { removeOnComplete: true })))
+  await finished
+  const perSecond = jobs / ((performance.now() - started) / 1000)
+  await worker.close()
+  await queue.obliterate({ force: true })
+  await queue.close()
+  connection.disconnect()
+  return Math.round(perSecond)
+}
+
+async function commandStats(redis: Redis): Promise<number> {
+  const info = await redis.info('commandstats')
+  let calls = 0
+  for (const m of info.matchAll(/calls=(\d+)/g)) calls += Number(m[1])
+  return calls
+}
+
+async function main(): Promise<void> {
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' })
+  if (build.status !== 0) throw new Error('build failed')
+  const redis = await startRedisServer({ appendonly: true, appendfsync: 'everysec' })
+  const admin = new Redis(redis.url)
+  const receiver = await startReceiver()
+  const token = randomBytes(24).toString('base64url')
+  const secret = `whsec_${randomBytes(32).toString('base64')}`
+  const hpPort = await freePort()
+  const memPort = await freePort()
+  const holdpoint = spawnProcess(['dist/ops/start.js'], {
+    NODE_ENV: 'production',
+    REDIS_URL: redis.url,
+    HOLDPOINT_PORT: String(hpPort),
+    HOLDPOINT_API_TOKENS: `bench:${token}`,
+    HOLDPOINT_WEBHOOK_SECRET: secret,
+    HOLDPOINT_SECRET_KEYS: `b1:${randomBytes(32).toString('base64')}`,
+    HOLDPOINT_LOG_LEVEL: 'warn',
+  })
+  const inMemory = spawnProcess(['--import', 'tsx', 'test/bench/in-memory-server.ts'], { PORT: String(memPort), TOKEN: token, SECRET: secret })
+  const hpBase = `http://127.0.0.1:${hpPort}`
+  const memBase = `http://127.0.0.1:${memPort}`
+  try {
+    await waitHttp(`${hpBase}/healthz`)
+    await waitHttp(`${memBase}/`)
+
+    // Warm-up (JIT, connection pools, script cache) is not measured.
+    await drive('warm-up', hpBase, token, receiver, 8, 100)
+    const sample = receiver.sample()
+    if (!sample) throw new Error('no webhook received during warm-up')
+    await verifyWebhook({ secret, headers: sample.headers, body: sample.body })
+
+    const bullmq = await bullmqBaseline(redis.url, full ? 20_000 : 5_000)
+    const rows: Array<{ concurrency: number; holdpoint: LoadResult; ceiling: LoadResult }> = []
+    let commandsPerLifecycle = 0
+    for (const c of CONCURRENCIES) {
+      const count = c === 1 ? Math.min(200, LIFECYCLES) : LIFECYCLES
+      const ceiling = await drive('in-memory ceiling', memBase, token, receiver, c, count)
+      const before = await commandStats(admin)
+      const hp = await drive('holdpoint', hpBase, token, receiver, c, count)
+      // Let the resume jobs' own bookkeeping land before reading the counter.
+      await new Promise((r) => setTimeout(r, 500))
+      if (c === 32) commandsPerLifecycle = Math.round(((await commandStats(admin)) - before) / count)
+      rows.push({ concurrency: c, holdpoint: hp, ceiling })
+    }
+
+    // Memory per pending checkpoint: 200-byte payloads, never answered.
+    const memBefore = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1])
+    const progress = new Progress(`pending checkpoints (${PENDING_FOR_MEMORY})`, PENDING_FOR_MEMORY)
+    const payload = { note: 'x'.repeat(180), amountUsd: 250 }
+    await runPool(PENDING_FOR_MEMORY, 64, async () => {
+      const res = await fetch(`${hpBase}/v1/checkpoints`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ task: 'Pending forever', payload, responseSchema: approval }),
+      })
+      if (res.status !== 201) throw new Error(`create answered ${res.status}`)
+      await res.arrayBuffer()
+    }, progress)
+    await new Promise((r) => setTimeout(r, 2000))
+    const memAfter = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1])
+    const bytesPerPending = Math.round((memAfter - memBefore) / PENDING_FOR_MEMORY)
+
+    const result = {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+      mode: full ? 'full' : 'quick',
+      baselines: { bullmqJobsPerSecond: bullmq },
+      load: rows.map((r) => ({
+        concurrency: r.concurrency,
+        holdpointLifecyclesPerSecond: r.holdpoint.lifecyclesPerSecond,
+        ceilingLifecyclesPerSecond: r.ceiling.lifecyclesPerSecond,
+        ratioToCeiling: Math.round((r.holdpoint.lifecyclesPerSecond / r.ceiling.lifecyclesPerSecond) * 100) / 100,
+        holdpointCreateToDeliveredMs: r.holdpoint.createToDelivered,
+        holdpointAnswerToWebhookMs: r.holdpoint.answerToWebhook,
+        ceilingAnswerToWebhookMs: r.ceiling.answerToWebhook,
+      })),
+      redisCommandsPerLifecycle: commandsPerLifecycle,
+      redisBytesPerPendingCheckpoint: bytesPerPending,
+      pendingCheckpointsMeasured: PENDING_FOR_MEMORY,
+    }
+    const md = [
+      `Measured ${result.date} (${result.mode}) on ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}; Redis 7 with AOF everysec on the same machine.`,
+      '',
+      `Baseline: raw BullMQ add+process **${bullmq} jobs/s**.`,
+      '',
+      '| concurrency | Holdpoint lifecycles/s | in-memory ceiling/s | ratio | create → delivered p50 / p95 / p99 (ms) | answer → webhook p50 / p95 / p99 (ms) | ceiling answer → webhook p50 / p99 (ms) |',
+      '|---:|---:|---:|---:|---|---|---|',
+      ...result.load.map(
+        (l) =>
+          `| ${l.concurrency} | ${l.holdpointLifecyclesPerSecond} | ${l.ceilingLifecyclesPerSecond} | ${l.ratioToCeiling}× | ${l.holdpointCreateToDeliveredMs.p50} / ${l.holdpointCreateToDeliveredMs.p95} / ${l.holdpointCreateToDeliveredMs.p99} | ${l.holdpointAnswerToWebhookMs.p50} / ${l.holdpointAnswerToWebhookMs.p95} / ${l.holdpointAnswerToWebhookMs.p99} | ${l.ceilingAnswerToWebhookMs.p50} / ${l.ceilingAnswerToWebhookMs.p99} |`,
+      ),
+      '',
+      `Redis commands per lifecycle (at concurrency 32, from INFO commandstats): **${result.redisCommandsPerLifecycle}**. Redis memory per pending checkpoint (${PENDING_FOR_MEMORY} pending, 200-byte payloads): **${bytesPerPending} bytes**.`,
+    ].join('\n')
+    await mkdir(`${root}bench-results`, { recursive: true })
+    await writeFile(`${root}bench-results/latest.json`, JSON.stringify(result, null, 2) + '\n')
+    await writeFile(`${root}bench-results/latest.md`, md + '\n')
+    process.stdout.write(`\n${md}\n\nWrote bench-results/latest.json and bench-results/latest.md\n`)
+  } finally {
+    holdpoint.kill('SIGTERM')
+    inMemory.kill('SIGTERM')
+    await receiver.close()
+    admin.disconnect()
+    await new Promise((r) => setTimeout(r, 500))
+    await redis.stop()
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`)
+  process.exit(1)
+})
