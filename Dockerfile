@@ -2,8 +2,9 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY . .
-RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production HOLDPOINT_HOST=0.0.0.0 HOLDPOINT_PORT=8080

@@ -4,7 +4,9 @@
 //   npx tsx examples/refund-agent.ts   # asks, waits, prints the typed answer
 //
 // Open the printed dashboard link, answer, and the agent resumes. Stop the server while it
-// waits and start it again: the agent keeps waiting on the same checkpoint.
+// waits and start it again: the agent keeps waiting on the same checkpoint. Stop the agent
+// instead and re-run it with the printed REFUND_RUN_ID: the same run id is the same
+// idempotency key, so it picks up the same checkpoint rather than asking twice.
 //
 // Exit codes: 0 answered (approved or declined) · 2 configuration · 3 token refused ·
 // 4 request invalid · 5 nobody answered in time · 6 cancelled · 7 rejected by verification ·
@@ -40,9 +42,9 @@ async function issueRefund(refund: z.infer<typeof Refund>): Promise<void> {
   console.log(`Refunded $${refund.amountUsd} to ${refund.customerId}.`)
 }
 
-function explain(error: unknown, interrupted: AbortSignal): number {
+function explain(error: unknown, interrupted: AbortSignal, runId: string): number {
   if (interrupted.aborted) {
-    console.error('Interrupted. The checkpoint stays open; its answer is kept for the next run to pick up.')
+    console.error(`Interrupted. The question stays open; resume with REFUND_RUN_ID=${runId} npx tsx examples/refund-agent.ts`)
     return 130
   }
   if (error instanceof HoldpointConfigError) {
@@ -91,6 +93,7 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => interrupt.abort(new Error('interrupted')))
 
   const refund = { amountUsd: 250, customerId: 'cus_42', reason: 'Duplicate charge on 2026-11-20' }
+  const runId = process.env.REFUND_RUN_ID ?? crypto.randomUUID()
   try {
     const decision = await awaitHuman({
       task: `Approve a $${refund.amountUsd} refund for ${refund.customerId}?`,
@@ -99,7 +102,8 @@ async function main(): Promise<number> {
       responseSchema: Decision,
       timeout: '15m',
       notify: ['dashboard'],
-      metadata: { agent: 'refund-agent' },
+      metadata: { agent: 'refund-agent', runId },
+      idempotencyKey: `refund-agent:${runId}`,
       signal: interrupt.signal,
       onCreated: (checkpoint) => {
         console.log(`Asked a person (${checkpoint.id}). Answer here: ${checkpoint.links.dashboard}`)
@@ -116,7 +120,7 @@ async function main(): Promise<number> {
     }
     return 0
   } catch (error) {
-    return explain(error, interrupt.signal)
+    return explain(error, interrupt.signal, runId)
   }
 }
 

@@ -2,7 +2,7 @@
 // a loop with its own rules, not a single request.
 import type { z } from 'zod'
 import { toTimeoutSeconds } from './duration.js'
-import { CheckpointConflictError, IdempotencyConflictError } from './errors.js'
+import { CheckpointConflictError, CheckpointValidationError, IdempotencyConflictError } from './errors.js'
 import { failureFor, openTransport, problemOf, send, type Transport } from './http.js'
 import { assertMatches, toJsonSchema } from './schema.js'
 import type { Checkpoint, CheckpointRequest, ConnectionOptions, CreateCheckpointBody, ResumeTarget } from './types.js'
@@ -23,7 +23,10 @@ export function checkpointPath(id: string, suffix = ''): string {
 /** Builds the create body, failing locally on anything the server would refuse for sure. */
 export function buildCreateBody(options: CreateCheckpointOptions): CreateCheckpointBody {
   if (typeof options.task !== 'string' || options.task.trim() === '') {
-    throw new TypeError('awaitHuman/createCheckpoint: `task` must be a non-empty string')
+    throw new CheckpointValidationError('`task` must be a non-empty string', [{ path: '/task', message: 'must be a non-empty string' }])
+  }
+  if (options.idempotencyKey !== undefined && options.idempotencyKey.trim() === '') {
+    throw new CheckpointValidationError('`idempotencyKey` must not be empty', [{ path: '/idempotencyKey', message: 'must not be empty' }])
   }
   if (options.payloadSchema !== undefined && options.payload !== undefined) {
     assertMatches(options.payloadSchema, options.payload, '/payload', 'payload')

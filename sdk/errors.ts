@@ -203,7 +203,7 @@ export class CheckpointResponseInvalidError extends CheckpointEndedError {
   readonly response: unknown
   constructor(checkpoint: Checkpoint, issues: z.core.$ZodIssue[]) {
     const first = issues[0]
-    const detail = first === undefined ? '' : `: ${toJsonPointer(first.path)} ${first.message}`
+    const detail = first === undefined ? '' : `: ${toJsonPointer(first.path) || '(root)'} ${first.message}`
     super('response_invalid', `Checkpoint ${checkpoint.id} answer does not match responseSchema${detail}`, checkpoint)
     this.issues = issues
     this.response = checkpoint.response

@@ -11,7 +11,7 @@ const checkpointShape = z.looseObject({
   state: z.string().min(1),
   response: z.unknown(),
   respondedBy: z.looseObject({ channel: z.string(), actor: z.string() }).nullish(),
-  links: z.looseObject({ dashboard: z.string() }).optional(),
+  links: z.looseObject({ dashboard: z.string() }),
 })
 
 export function readCheckpoint(body: unknown, what: string): Checkpoint {
@@ -19,5 +19,6 @@ export function readCheckpoint(body: unknown, what: string): Checkpoint {
   if (!result.success) {
     throw new HoldpointProtocolError(`${what} did not return a checkpoint: ${z.prettifyError(result.error)}`)
   }
-  return { respondedBy: null, ...result.data, response: result.data.response ?? null } as Checkpoint
+  const data = result.data
+  return { ...data, response: data.response ?? null, respondedBy: data.respondedBy ?? null } as Checkpoint
 }
