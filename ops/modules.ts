@@ -1,4 +1,5 @@
+import { emailModule } from '../channels/email/email-module.js'
 import type { ModuleFactory } from './module.js'
 
 /** Every optional module, in mount order. Each returns null when it is not configured. */
-export const MODULES: ModuleFactory[] = []
+export const MODULES: ModuleFactory[] = [emailModule]

@@ -1,0 +1,55 @@
+import type { Redis } from 'ioredis'
+import { isTerminal } from '../../machine/types.js'
+import type { Channel, DeliveryContext } from '../channel.js'
+import { composeOutcomeMail, composeRequestMail } from './email-message.js'
+import { linksFor, type LinkDeps } from './email-links.js'
+import type { SmtpMailer } from './smtp-mailer.js'
+import { threadHeaders, type ThreadHeaders } from './threading.js'
+
+/**
+ * Email delivery: the request mail on `deliver`, one outcome mail in the same thread when
+ * the checkpoint ends. A Message-ID is sent at most once (a Redis mark written after the
+ * SMTP server accepted it), so a job retried after a successful send does not mail again.
+ */
+export interface EmailChannelDeps extends LinkDeps {
+  mailer: SmtpMailer
+  redis: Redis
+  prefix: string
+  /** Domain for Message-IDs: the sender's. */
+  domain: string
+}
+
+const SENT_TTL_SECONDS = 120 * 24 * 60 * 60
+
+export function addressOf(recipient: string): string {
+  return recipient.slice(recipient.indexOf(':') + 1).toLowerCase()
+}
+
+export function createEmailChannel(deps: EmailChannelDeps): Channel {
+  const sentKey = (h: ThreadHeaders) => `${deps.prefix}:email:sent:${h.messageId}`
+
+  async function sendOnce(headers: ThreadHeaders, send: () => Promise<void>): Promise<void> {
+    if ((await deps.redis.exists(sentKey(headers))) === 1) return
+    await send()
+    await deps.redis.set(sentKey(headers), '1', 'EX', SENT_TTL_SECONDS)
+  }
+
+  return {
+    name: 'email',
+    async deliver(ctx: DeliveryContext) {
+      const to = addressOf(ctx.recipient)
+      const headers = threadHeaders(ctx.checkpoint.id, to, deps.domain, 'request')
+      await sendOnce(headers, async () => {
+        const links = await linksFor(deps, ctx.checkpoint, to)
+        await deps.mailer.send({ to, ...composeRequestMail(ctx.checkpoint, links), ...headers })
+      })
+    },
+    async update(ctx: DeliveryContext) {
+      // Claims and releases are visible on the link pages; only the end is worth a mail.
+      if (!isTerminal(ctx.checkpoint.state)) return
+      const to = addressOf(ctx.recipient)
+      const headers = threadHeaders(ctx.checkpoint.id, to, deps.domain, 'outcome')
+      await sendOnce(headers, () => deps.mailer.send({ to, ...composeOutcomeMail(ctx.checkpoint), ...headers }))
+    },
+  }
+}

@@ -1,0 +1,31 @@
+import type { CheckpointView } from '../../engine/checkpoint-view.js'
+import { mintDashboardLink } from '../../engine/dashboard-grant.js'
+import type { Directory } from '../../engine/directory.js'
+import type { Keyring } from '../../engine/keyring.js'
+import { mayAct } from '../../machine/identity.js'
+import { oneClickChoices } from './answer-choices.js'
+import { emailActor } from './email-actor.js'
+import type { RequestLinks } from './email-message.js'
+import { linkTtlSeconds, mintMagicLink, newNonce } from './magic-link.js'
+
+/**
+ * Which links one recipient gets: answer links for a one-click schema, a signed dashboard
+ * form for a richer one, and only a read-only view for someone notified but not assigned.
+ */
+export interface LinkDeps {
+  keyring: Keyring
+  directory: Directory
+  publicUrl: string
+}
+
+export async function linksFor(deps: LinkDeps, cp: CheckpointView, address: string, now = Date.now()): Promise<RequestLinks> {
+  const ttlSeconds = linkTtlSeconds(cp.expiresAt, now)
+  const n = newNonce()
+  const mint = (a: number | 'v') => mintMagicLink({ keyring: deps.keyring, publicUrl: deps.publicUrl, claims: { cp: cp.id, to: address, a, n }, ttlSeconds, now })
+  const actor = await emailActor(deps.directory, address, cp.assignTo)
+  if (!mayAct({ assignTo: cp.assignTo }, actor)) return { answers: [], view: mint('v') }
+  const choices = oneClickChoices(cp.responseSchema)
+  if (choices) return { answers: choices.map((c, i) => ({ label: c.label, url: mint(i) })) }
+  const form = mintDashboardLink({ keyring: deps.keyring, publicUrl: deps.publicUrl, checkpointId: cp.id, channel: 'email', handle: address, ttlSeconds })
+  return { answers: [], form }
+}

@@ -1,0 +1,157 @@
+import type { Context, Middleware } from 'koa'
+import type { Logger } from 'pino'
+import { toView, type CheckpointView } from '../../engine/checkpoint-view.js'
+import type { Directory } from '../../engine/directory.js'
+import type { Engine } from '../../engine/engine.js'
+import { CommitContention, EventRefused } from '../../engine/errors.js'
+import { valueProblems } from '../../engine/json-schema.js'
+import type { Keyring } from '../../engine/keyring.js'
+import { mayAct } from '../../machine/identity.js'
+import { isTerminal } from '../../machine/types.js'
+import { oneClickChoices, type AnswerChoice } from './answer-choices.js'
+import { emailActor } from './email-actor.js'
+import { pages, type Page } from './link-pages.js'
+import { openMagicLink, type LinkUses, type MagicLinkClaims } from './magic-link.js'
+
+/**
+ * `GET /m/:token` shows a page and never acts: mail scanners and link previews fetch links
+ * on their own. Only `POST /m/:token`, sent by that page's button, answers. The token is the
+ * capability (a cross-site attacker cannot know it), and a browser's `Sec-Fetch-Site` /
+ * `Origin` must say the POST came from this site. The path holds the token, so nothing here
+ * logs the path, and every page is sent with `Referrer-Policy: no-referrer`.
+ */
+export interface LinkRouteDeps {
+  engine: Engine
+  directory: Directory
+  keyring: Keyring
+  uses: LinkUses
+  publicUrl: string
+  logger: Logger
+}
+
+const PATH = /^\/m\/([A-Za-z0-9_.-]+)\/?$/
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Robots-Tag': 'noindex, nofollow',
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+}
+
+type OpenedClaims = MagicLinkClaims & { exp: number }
+
+interface Opened {
+  claims: OpenedClaims
+  cp: CheckpointView
+  mayAnswer: boolean
+  choice: AnswerChoice | null
+}
+
+export function magicLinkRoutes(deps: LinkRouteDeps): Middleware {
+  const log = deps.logger.child({ component: 'email-links' })
+  const publicOrigin = new URL(deps.publicUrl).origin
+
+  /** Resolves a token to its checkpoint, or to the page that explains why it cannot be used. */
+  async function open(token: string): Promise<Opened | Page> {
+    const opened = openMagicLink(deps.keyring, token)
+    if (!opened.ok) return opened.reason === 'expired' ? pages.expired() : pages.invalid()
+    const claims = opened.claims
+    const loaded = await deps.engine.get(claims.cp)
+    if (!loaded) return pages.notFound()
+    const cp = toView(loaded, deps.publicUrl)
+    const actor = await emailActor(deps.directory, claims.to, cp.assignTo)
+    const choice = claims.a === 'v' ? null : (oneClickChoices(cp.responseSchema)?.[claims.a] ?? null)
+    return { claims, cp, mayAnswer: mayAct({ assignTo: cp.assignTo }, actor), choice }
+  }
+
+  async function noteOpened(o: Opened): Promise<void> {
+    if (!(await deps.uses.firstOpen(o.claims, secondsLeft(o.claims)))) return
+    await deps.engine.note(o.cp.id, { kind: 'link.opened', actor: { channel: 'email', actor: o.claims.to }, data: { page: o.claims.a === 'v' ? 'view' : 'confirm' } })
+  }
+
+  async function show(token: string): Promise<Page> {
+    const o = await open(token)
+    if ('status' in o) return o
+    if (o.claims.a === 'v') {
+      await noteOpened(o)
+      return pages.view(o.cp, o.mayAnswer)
+    }
+    if (await deps.uses.used(o.claims)) return pages.linkUsed(o.cp)
+    if (isTerminal(o.cp.state)) return pages.alreadyAnswered(o.cp)
+    if (!o.choice) return pages.unknownChoice()
+    if (!o.mayAnswer) return pages.notAssigned(o.cp)
+    await noteOpened(o)
+    return pages.confirm(o.cp, o.choice.label)
+  }
+
+  function fromThisSite(ctx: Context): boolean {
+    const site = ctx.get('sec-fetch-site')
+    if (site && site !== 'same-origin' && site !== 'none') return false
+    const origin = ctx.get('origin')
+    // `no-referrer` makes browsers send `Origin: null` on form posts; Sec-Fetch-Site covers those.
+    return !origin || origin === 'null' || origin === publicOrigin || origin === `${ctx.protocol}://${ctx.host}`
+  }
+
+  async function act(ctx: Context, token: string): Promise<Page> {
+    if (!fromThisSite(ctx)) return pages.crossSite()
+    const o = await open(token)
+    if ('status' in o) return o
+    if (o.claims.a === 'v') return pages.notAnAction()
+    if (await deps.uses.used(o.claims)) return pages.linkUsed(o.cp)
+    if (isTerminal(o.cp.state)) return pages.alreadyAnswered(o.cp)
+    if (!o.choice) return pages.unknownChoice()
+    const { claims, choice } = o
+    if (!(await deps.uses.burn(claims, secondsLeft(claims)))) return pages.linkUsed(o.cp)
+    const actor = await emailActor(deps.directory, claims.to, o.cp.assignTo)
+    const problems = valueProblems(o.cp.responseSchema, choice.response, '/response')
+    if (problems.length > 0) {
+      await deps.uses.restore(claims)
+      await deps.engine.note(o.cp.id, { kind: 'refused', actor: { channel: 'email', actor: actor.actor }, data: { attempted: 'answered', reason: 'invalid_response', errors: problems } })
+      return pages.invalidAnswer()
+    }
+    try {
+      const updated = await deps.engine.send(o.cp.id, (now) => ({ type: 'checkpoint.answer', now, by: actor, response: choice.response }), { data: { via: 'email-link' } })
+      return pages.recorded(toView(updated, deps.publicUrl), choice.label)
+    } catch (error) {
+      // The answer was not recorded, so the link keeps its one use.
+      await deps.uses.restore(claims)
+      if (error instanceof CommitContention) return pages.busy()
+      if (!(error instanceof EventRefused)) throw error
+      const fresh = await deps.engine.get(o.cp.id)
+      const cp = fresh ? toView(fresh, deps.publicUrl) : o.cp
+      if (error.refusal.code === 'not_assigned') return pages.notAssigned(cp)
+      if (error.refusal.code === 'claimed_by_other') return pages.claimedByOther(cp)
+      return pages.alreadyAnswered(cp)
+    }
+  }
+
+  return async (ctx, next) => {
+    const match = PATH.exec(ctx.path)
+    if (!match) {
+      await next()
+      return
+    }
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) ctx.set(name, value)
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.method !== 'POST') {
+      ctx.set('Allow', 'GET, HEAD, POST')
+      ctx.status = 405
+      return
+    }
+    let page: Page
+    try {
+      page = ctx.method === 'POST' ? await act(ctx, match[1]!) : await show(match[1]!)
+    } catch (error) {
+      // Never the path or the error object: both could carry the link.
+      log.error({ method: ctx.method, err: (error as Error).name }, 'email link request failed')
+      page = pages.failed()
+    }
+    ctx.status = page.status
+    ctx.type = 'text/html; charset=utf-8'
+    ctx.body = page.html
+  }
+}
+
+function secondsLeft(claims: OpenedClaims): number {
+  return claims.exp - Math.floor(Date.now() / 1000)
+}

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import type { Keyring } from '../../engine/keyring.js'
+import { openToken, sealToken, type TokenCheck } from '../../engine/signed-token.js'
+
+/**
+ * Email magic links: `/m/<token>`, a signed, expiring capability for one recipient on one
+ * checkpoint. `a` is the index of the one-click answer the link offers, or `v` for a
+ * read-only view. Every link of one email shares a nonce, and acting burns it: one email,
+ * one decision.
+ */
+export const MAGIC_LINK_PURPOSE = 'email-link'
+
+export interface MagicLinkClaims {
+  cp: string
+  /** The recipient's address, lower-cased. */
+  to: string
+  a: number | 'v'
+  n: string
+  [claim: string]: unknown
+}
+
+/** Links outlive the checkpoint by a day so a late click still shows the outcome. */
+const GRACE_SECONDS = 24 * 60 * 60
+const MAX_TTL_SECONDS = 100 * 24 * 60 * 60
+
+export function linkTtlSeconds(expiresAt: string, now = Date.now()): number {
+  const untilDeadline = Math.ceil((Date.parse(expiresAt) - now) / 1000)
+  return Math.min(MAX_TTL_SECONDS, Math.max(60, untilDeadline) + GRACE_SECONDS)
+}
+
+export function newNonce(): string {
+  return randomBytes(12).toString('base64url')
+}
+
+export function mintMagicLink(opts: { keyring: Keyring; publicUrl: string; claims: MagicLinkClaims; ttlSeconds: number; now?: number }): string {
+  const token = sealToken(opts.keyring, MAGIC_LINK_PURPOSE, opts.claims, opts.ttlSeconds, opts.now)
+  return `${opts.publicUrl.replace(/\/$/, '')}/m/${token}`
+}
+
+function wellFormed(c: Record<string, unknown>): boolean {
+  return typeof c.cp === 'string' && typeof c.to === 'string' && typeof c.n === 'string' && (c.a === 'v' || (typeof c.a === 'number' && Number.isInteger(c.a) && c.a >= 0))
+}
+
+export function openMagicLink(keyring: Keyring, token: string, now = Date.now()): TokenCheck<MagicLinkClaims> {
+  const opened = openToken<MagicLinkClaims>(keyring, MAGIC_LINK_PURPOSE, token, now)
+  if (opened.ok && !wellFormed(opened.claims)) return { ok: false, reason: 'malformed' }
+  return opened
+}
+
+/** Single use: a nonce is burned atomically (SET NX) just before the answer is sent. */
+export class LinkUses {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private key(nonce: string) {
+    return `${this.prefix}:email:link-used:${nonce}`
+  }
+
+  /** True when this call burned the nonce; false when it was already used. */
+  async burn(claims: MagicLinkClaims, ttlSeconds: number): Promise<boolean> {
+    const set = await this.redis.set(this.key(claims.n), String(claims.a), 'EX', Math.max(1, ttlSeconds), 'NX')
+    return set === 'OK'
+  }
+
+  /** Gives the nonce back when the answer was not recorded (refused, invalid). */
+  async restore(claims: MagicLinkClaims): Promise<void> {
+    await this.redis.del(this.key(claims.n))
+  }
+
+  async used(claims: MagicLinkClaims): Promise<boolean> {
+    return (await this.redis.exists(this.key(claims.n))) === 1
+  }
+
+  /** First open of a link (for the audit); a scanner fetching it again adds nothing. */
+  async firstOpen(claims: MagicLinkClaims, ttlSeconds: number): Promise<boolean> {
+    const set = await this.redis.set(`${this.prefix}:email:link-opened:${claims.n}:${String(claims.a)}`, '1', 'EX', Math.max(1, ttlSeconds), 'NX')
+    return set === 'OK'
+  }
+}
