@@ -1,5 +1,6 @@
 import { emailModule } from '../channels/email/email-module.js'
+import { slackModule } from '../channels/slack/module.js'
 import type { ModuleFactory } from './module.js'
 
 /** Every optional module, in mount order. Each returns null when it is not configured. */
-export const MODULES: ModuleFactory[] = [emailModule]
+export const MODULES: ModuleFactory[] = [emailModule, slackModule]

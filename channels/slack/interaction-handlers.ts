@@ -1,0 +1,137 @@
+import type { Job } from 'bullmq'
+import { toView } from '../../engine/checkpoint-view.js'
+import type { Engine } from '../../engine/engine.js'
+import { CheckpointNotFound, describeRefusal, EventRefused } from '../../engine/errors.js'
+import { valueProblems } from '../../engine/json-schema.js'
+import { mayAct, respondedBy, type CheckpointEvent } from '../../machine/index.js'
+import { oneClickChoices } from './answers/one-click.js'
+import type { InteractionJob, InteractionQueue } from './interaction-jobs.js'
+import type { MessageRefs } from './message-refs.js'
+import { channelIdentities, withAssignedSpelling } from './membership.js'
+import { isBroadcast } from './recipients.js'
+import { renderThreadReply } from './render/reply.js'
+import { slackCall, type SlackClient } from './slack-api.js'
+import type { SlackPeople } from './slack-people.js'
+
+export interface InteractionDeps {
+  engine: Engine
+  people: SlackPeople
+  client: SlackClient
+  refs: MessageRefs
+  queue: InteractionQueue
+  publicUrl: string
+  clock?: () => number
+}
+
+type JobOf<T extends InteractionJob['type']> = Extract<InteractionJob, { type: T }>
+
+/**
+ * What each interaction job does. Engine work and sending are separate jobs, so a failed
+ * send is retried without applying (or auditing) anything a second time.
+ */
+export class InteractionHandlers {
+  constructor(private readonly deps: InteractionDeps) {}
+
+  async run(job: Job<InteractionJob>): Promise<string> {
+    const data = job.data
+    switch (data.type) {
+      case 'act':
+        return this.act(data, job.id ?? '')
+      case 'refuse':
+        return this.refuse(data, job.id ?? '')
+      case 'reply':
+        return this.reply(data, job.id ?? '')
+      case 'ephemeral':
+        return this.ephemeral(data)
+      case 'thread-answer':
+        return this.threadAnswer(data)
+    }
+  }
+
+  private async tell(job: { checkpointId: string; channel: string | null; user: { id: string } }, text: string, key: string): Promise<void> {
+    if (job.channel === null) return
+    await this.deps.queue.add({ type: 'ephemeral', checkpointId: job.checkpointId, channel: job.channel, userId: job.user.id, text }, key)
+  }
+
+  private async act(job: JobOf<'act'>, key: string): Promise<string> {
+    const { engine, people } = this.deps
+    const cp = await engine.get(job.checkpointId)
+    if (!cp) return 'checkpoint gone'
+    const found = await people.actorFor(job.user.id, job.user.name, await channelIdentities(this.deps.refs, cp.id, job.channel, job.messageTs))
+    const by = withAssignedSpelling(found, cp.persisted.context.assignTo)
+    let build: (now: number) => CheckpointEvent
+    if (job.act === 'answer') {
+      const schema = cp.request.responseSchema
+      const response = job.choice !== undefined ? oneClickChoices(schema)[job.choice]?.response : job.response
+      // The server checks every answer, buttons included: the schema is the only authority.
+      const problems = response === undefined ? [{ path: '', message: 'that choice does not exist' }] : valueProblems(schema, response, '/response')
+      if (problems.length > 0) {
+        await engine.note(cp.id, { kind: 'refused', actor: respondedBy(by), data: { attempted: 'answered', reason: 'invalid_response', problems, via: `slack.${job.via}` } })
+        await this.tell(job, 'That answer does not fit what the request asks for; nothing was changed.', `${key}.told`)
+        return 'invalid'
+      }
+      build = (now) => ({ type: 'checkpoint.answer', now, by, response })
+    } else {
+      const type = job.act === 'claim' ? 'checkpoint.claim' : 'checkpoint.release'
+      build = (now) => ({ type, now, by })
+    }
+    try {
+      await engine.send(cp.id, build, { data: { via: `slack.${job.via}` } })
+      return 'applied'
+    } catch (error) {
+      if (error instanceof CheckpointNotFound) return 'checkpoint gone'
+      if (!(error instanceof EventRefused)) throw error
+      // The engine has audited the refusal; the person hears why, privately.
+      await this.tell(job, `${describeRefusal(error.refusal)} Nothing was changed.`, `${key}.told`)
+      return `refused: ${error.refusal.code}`
+    }
+  }
+
+  private async refuse(job: JobOf<'refuse'>, key: string): Promise<string> {
+    const also = await channelIdentities(this.deps.refs, job.checkpointId, job.channel, job.messageTs)
+    const by = await this.deps.people.actorFor(job.user.id, job.user.name, also)
+    try {
+      await this.deps.engine.note(job.checkpointId, {
+        kind: 'refused',
+        actor: respondedBy(by),
+        data: { attempted: job.attempted, reason: job.reason, via: 'slack', ...(job.problems && { problems: job.problems }) },
+      })
+    } catch (error) {
+      if (error instanceof CheckpointNotFound) return 'checkpoint gone'
+      throw error
+    }
+    if (job.tell !== null) await this.tell(job, job.tell, `${key}.told`)
+    return 'audited'
+  }
+
+  private async reply(job: JobOf<'reply'>, key: string): Promise<string> {
+    const cp = await this.deps.engine.get(job.checkpointId)
+    if (!cp) return 'checkpoint gone'
+    const found = await this.deps.people.actorFor(job.user.id, job.user.name, isBroadcast(job.recipient) ? [job.recipient] : [])
+    const by = withAssignedSpelling(found, cp.persisted.context.assignTo)
+    const assigned = mayAct(cp.persisted.context, by)
+    // Kept word for word: once a verifier exists it turns this into a typed answer to confirm.
+    await this.deps.engine.note(cp.id, { kind: 'free_text', actor: respondedBy(by), data: { text: job.text, assigned, via: 'slack.thread' } })
+    await this.deps.queue.add(
+      { type: 'thread-answer', checkpointId: cp.id, recipient: job.recipient, channel: job.channel, threadTs: job.threadTs, userId: job.user.id, assigned },
+      `${key}.answer`,
+    )
+    return 'captured'
+  }
+
+  private async ephemeral(job: JobOf<'ephemeral'>): Promise<string> {
+    await slackCall(() => this.deps.client.chat.postEphemeral({ channel: job.channel, user: job.userId, text: job.text }))
+    return 'sent'
+  }
+
+  private async threadAnswer(job: JobOf<'thread-answer'>): Promise<string> {
+    const cp = await this.deps.engine.get(job.checkpointId)
+    if (!cp) return 'checkpoint gone'
+    const view = toView(cp, this.deps.publicUrl)
+    const now = (this.deps.clock ?? Date.now)()
+    const message = renderThreadReply(view, { broadcast: isBroadcast(job.recipient), now, userId: job.userId, assigned: job.assigned })
+    const posted = await slackCall(() => this.deps.client.chat.postMessage({ channel: job.channel, thread_ts: job.threadTs, text: message.text, blocks: message.blocks }))
+    if (posted.ts) await this.deps.refs.save(cp.id, { channel: job.channel, ts: posted.ts, recipient: job.recipient, kind: 'reply' })
+    return 'sent'
+  }
+}
