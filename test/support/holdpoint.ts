@@ -43,6 +43,8 @@ export interface StartOptions {
   env?: Record<string, string>
   port?: number
   clock?: () => number
+  /** Receives the lines modules print for the operator (e.g. the dashboard setup link). */
+  announce?: (line: string) => void
 }
 
 /** An in-process Holdpoint on a random key prefix and a free port, on the test Redis. */
@@ -66,6 +68,7 @@ export async function startHoldpoint(opts: StartOptions = {}): Promise<TestHoldp
     logger,
     ...(opts.channels && { channels: opts.channels }),
     ...(opts.clock && { clock: opts.clock }),
+    ...(opts.announce && { announce: opts.announce }),
   })
   const redis = new Redis(env.REDIS_URL!)
   redis.on('error', () => undefined)

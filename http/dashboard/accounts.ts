@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import type { Directory, Person, PersonInput } from '../../engine/directory.js'
+import { DashKeys } from './keys.js'
+import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords.js'
+
+/**
+ * Dashboard accounts: people from the directory plus a password hash in our own key.
+ * Invites are one-time links (`/setup/<token>`) that let a person choose their password;
+ * the first-run link does the same for the first operator, who does not exist yet.
+ */
+export type Invite = { kind: 'first-operator' } | { kind: 'person'; personId: string }
+
+export const INVITE_TTL_SECONDS = 7 * 24 * 60 * 60
+
+export class Accounts {
+  private readonly keys: DashKeys
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    readonly directory: Directory,
+  ) {
+    this.keys = new DashKeys(prefix)
+  }
+
+  async operatorExists(): Promise<boolean> {
+    return (await this.directory.list()).some((p) => p.role === 'operator')
+  }
+
+  /** A first-run link; replaces any earlier one, so only the latest printed link works. */
+  async mintFirstRunInvite(): Promise<string> {
+    const token = randomBytes(24).toString('base64url')
+    const previous = await this.redis.get(this.keys.firstRun)
+    const tx = this.redis.multi()
+    if (previous) tx.del(previous)
+    tx.set(this.keys.invite(token), JSON.stringify({ kind: 'first-operator' } satisfies Invite), 'EX', INVITE_TTL_SECONDS)
+    tx.set(this.keys.firstRun, this.keys.invite(token), 'EX', INVITE_TTL_SECONDS)
+    await tx.exec()
+    return token
+  }
+
+  async mintInvite(personId: string): Promise<string> {
+    const token = randomBytes(24).toString('base64url')
+    await this.redis.set(this.keys.invite(token), JSON.stringify({ kind: 'person', personId } satisfies Invite), 'EX', INVITE_TTL_SECONDS)
+    return token
+  }
+
+  async peekInvite(token: string): Promise<Invite | null> {
+    const raw = await this.redis.get(this.keys.invite(token))
+    return raw ? (JSON.parse(raw) as Invite) : null
+  }
+
+  /** Takes an invite atomically: of two tabs racing on one link, only one gets it. */
+  async takeInvite(token: string): Promise<Invite | null> {
+    const raw = await this.redis.getdel(this.keys.invite(token))
+    return raw ? (JSON.parse(raw) as Invite) : null
+  }
+
+  async setPassword(personId: string, password: string): Promise<void> {
+    await this.redis.set(this.keys.password(personId), await hashPassword(password))
+  }
+
+  async hasPassword(personId: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.password(personId))) === 1
+  }
+
+  async checkPassword(personId: string, password: string): Promise<boolean> {
+    const stored = await this.redis.get(this.keys.password(personId))
+    return verifyPassword(password, stored ?? DUMMY_HASH).then((ok) => ok && stored !== null)
+  }
+
+  /** Finds the account for a login name (email or id) and checks the password. */
+  async login(identifier: string, password: string): Promise<Person | null> {
+    const trimmed = identifier.trim()
+    const person = trimmed.includes('@') ? await this.directory.findBy('email', trimmed) : await this.directory.get(trimmed.toLowerCase())
+    const ok = await this.checkPassword(person?.id ?? '\u0000none', password)
+    return ok && person ? person : null
+  }
+
+  async removePassword(personId: string): Promise<void> {
+    await this.redis.del(this.keys.password(personId))
+  }
+
+  /** A free directory id derived from the email or name (`ana`, `ana-2`, …). */
+  async freeId(input: Pick<PersonInput, 'email' | 'name'>): Promise<string> {
+    const source = input.email?.split('@')[0] ?? input.name
+    const base =
+      source
+        .normalize('NFKD')
+        .toLowerCase()
+        .replace(/[^a-z0-9._-]+/g, '-')
+        .replace(/^[^a-z0-9]+|-+$/g, '')
+        .slice(0, 56) || 'person'
+    for (let n = 1; n < 1000; n++) {
+      const id = n === 1 ? base : `${base}-${n}`
+      if (!(await this.directory.get(id))) return id
+    }
+    return `${base}-${randomBytes(3).toString('hex')}`
+  }
+}

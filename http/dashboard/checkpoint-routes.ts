@@ -1,0 +1,139 @@
+import { Router } from '@koa/router'
+import type { Context } from 'koa'
+import { z } from 'zod'
+import { Directory } from '../../engine/directory.js'
+import type { LoadedCheckpoint } from '../../engine/checkpoint-store.js'
+import { CheckpointNotFound } from '../../engine/errors.js'
+import { CHECKPOINT_ID_PATTERN } from '../../engine/ids.js'
+import { valueProblems } from '../../engine/json-schema.js'
+import { ValidationFailed } from '../../engine/problems.js'
+import { mayAct, respondedBy } from '../../machine/identity.js'
+import { CHECKPOINT_STATES, isTerminal, type Actor } from '../../machine/types.js'
+import { problem } from '../problem.js'
+import { readJson } from '../read-json.js'
+import { checkpointDetail } from './checkpoint-detail.js'
+import { parse, UI_BODY_LIMIT, type DashDeps } from './deps.js'
+import { listInbox } from './inbox.js'
+import { maySee, type Viewer } from './viewer.js'
+
+const listQuery = z.object({
+  // An empty `state=` (the form's "All states") means no state filter.
+  state: z.preprocess((v) => (v === '' ? undefined : v), z.enum([...CHECKPOINT_STATES, 'open']).optional()),
+  assignee: z.string().trim().max(200).optional(),
+  q: z.string().max(200).optional(),
+  cursor: z.string().regex(CHECKPOINT_ID_PATTERN).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+})
+const answerBody = z.object({ response: z.unknown().refine((v) => v !== undefined, { message: 'is required' }) }).strict()
+const releaseBody = z.object({ reassignTo: z.string().trim().min(1).max(64).optional() }).strict()
+
+const VIEWED_TTL_SECONDS = 90 * 24 * 60 * 60
+
+/** The inbox and one checkpoint: read, claim, release or reassign, answer. */
+export function checkpointRoutes(deps: DashDeps): Router {
+  const { auth, engine } = deps
+  const router = new Router({ prefix: '/ui/api/checkpoints' })
+  const via = (viewer: Viewer) => ({ via: viewer.kind === 'grant' ? 'dashboard-grant' : 'dashboard' })
+
+  /**
+   * Loads a checkpoint the viewer may see. Anything else is "not found" so ids of other
+   * people's checkpoints reveal nothing; an attempt to act on one is still audited.
+   */
+  async function visible(ctx: Context, viewer: Viewer, attempted?: string): Promise<LoadedCheckpoint> {
+    const id = String((ctx.params as Record<string, string | undefined>).id ?? '')
+    const cp = CHECKPOINT_ID_PATTERN.test(id) ? await engine.get(id) : null
+    if (cp && maySee(viewer, cp)) return cp
+    if (cp && attempted) {
+      await engine.note(cp.id, { kind: 'refused', actor: respondedBy(viewer.actor), data: { attempted, reason: 'not_routed', ...via(viewer) } })
+    }
+    throw new CheckpointNotFound(id)
+  }
+
+  async function detail(viewer: Viewer, cp: LoadedCheckpoint) {
+    return checkpointDetail(cp, await engine.store.readAudit(cp.id), viewer, deps.keyring, deps.publicUrl)
+  }
+
+  router.get('/', async (ctx) => {
+    const viewer = await auth.requirePerson(ctx)
+    const query = parse(listQuery, ctx.query)
+    ctx.set('cache-control', 'no-store')
+    ctx.body = await listInbox(engine, deps.directory, viewer, {
+      limit: query.limit,
+      ...(query.state && { state: query.state }),
+      ...(query.assignee && { assignee: query.assignee }),
+      ...(query.q && { q: query.q }),
+      ...(query.cursor && { cursor: query.cursor }),
+    })
+  })
+
+  router.get('/:id', async (ctx) => {
+    const viewer = await auth.requireViewer(ctx)
+    const cp = await visible(ctx, viewer)
+    // One "viewed" entry per person per checkpoint, however often they reload.
+    const first = await deps.redis.set(deps.keys.viewed(cp.id, `${viewer.actor.channel}:${viewer.actor.actor}`), '1', 'EX', VIEWED_TTL_SECONDS, 'NX')
+    if (first === 'OK') await engine.note(cp.id, { kind: 'viewed', actor: respondedBy(viewer.actor), data: via(viewer) })
+    ctx.set('cache-control', 'no-store')
+    ctx.body = await detail(viewer, (await engine.get(cp.id)) ?? cp)
+  })
+
+  router.post('/:id/claim', async (ctx) => {
+    await auth.checkWrite(ctx)
+    const viewer = await auth.requireViewer(ctx)
+    const cp = await visible(ctx, viewer, 'claimed')
+    const updated = await engine.send(cp.id, (now) => ({ type: 'checkpoint.claim', now, by: viewer.actor }), { data: via(viewer) })
+    ctx.body = await detail(viewer, updated)
+  })
+
+  router.post('/:id/release', async (ctx) => {
+    await auth.checkWrite(ctx)
+    const viewer = await auth.requireViewer(ctx)
+    const body = parse(releaseBody, await readJson(ctx, UI_BODY_LIMIT))
+    const cp = await visible(ctx, viewer, 'released')
+    const claimant = cp.persisted.context.claimedBy
+    const own = claimant !== null && claimant.actor === viewer.actor.actor
+    if (body.reassignTo !== undefined && !viewer.operator) throw problem(403, 'forbidden', 'Operators only', 'Only operators may reassign a claim.')
+    let target: Actor | null = null
+    if (body.reassignTo !== undefined) {
+      const person = await deps.directory.get(body.reassignTo)
+      if (!person) throw new ValidationFailed([{ path: '/reassignTo', message: 'is not a known person' }])
+      target = { channel: 'dashboard', actor: person.id, name: person.name, identities: Directory.identities(person) }
+      if (!mayAct(cp.persisted.context, target)) {
+        throw new ValidationFailed([{ path: '/reassignTo', message: `${person.name} is not among the people this checkpoint is assigned to` }])
+      }
+    }
+    let updated = cp
+    if (claimant !== null && (own || viewer.operator)) {
+      // An operator releases in the claimant's name (the machine only lets a claimant
+      // release); the audit entry records which operator did it.
+      const by: Actor = own ? viewer.actor : { channel: claimant.channel, actor: claimant.actor, ...(claimant.name !== undefined && { name: claimant.name }) }
+      const data = own ? via(viewer) : { ...via(viewer), releasedBy: respondedBy(viewer.actor) }
+      updated = await engine.send(cp.id, (now) => ({ type: 'checkpoint.release', now, by }), { data })
+    } else if (target === null) {
+      // Not the claimant: let the machine refuse it, which audits the attempt.
+      updated = await engine.send(cp.id, (now) => ({ type: 'checkpoint.release', now, by: viewer.actor }), { data: via(viewer) })
+    }
+    if (target !== null) {
+      const by = target
+      updated = await engine.send(cp.id, (now) => ({ type: 'checkpoint.claim', now, by }), { data: { ...via(viewer), assignedBy: respondedBy(viewer.actor) } })
+    }
+    ctx.body = await detail(viewer, updated)
+  })
+
+  router.post('/:id/answer', async (ctx) => {
+    await auth.checkWrite(ctx)
+    const viewer = await auth.requireViewer(ctx)
+    const body = parse(answerBody, await readJson(ctx, UI_BODY_LIMIT))
+    const cp = await visible(ctx, viewer, 'answered')
+    if (!isTerminal(cp.state)) {
+      const problems = valueProblems(cp.request.responseSchema, body.response, '')
+      if (problems.length > 0) {
+        await engine.note(cp.id, { kind: 'refused', actor: respondedBy(viewer.actor), data: { attempted: 'answered', reason: 'invalid_response', problems, ...via(viewer) } })
+        throw new ValidationFailed(problems, 'The answer does not match what the agent asked for.')
+      }
+    }
+    const updated = await engine.send(cp.id, (now) => ({ type: 'checkpoint.answer', now, by: viewer.actor, response: body.response }), { data: via(viewer) })
+    ctx.body = await detail(viewer, updated)
+  })
+
+  return router
+}

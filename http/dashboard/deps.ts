@@ -1,0 +1,38 @@
+import type { Logger } from 'pino'
+import type { z } from 'zod'
+import type { ChangeFeed } from '../../engine/change-feed.js'
+import type { Directory } from '../../engine/directory.js'
+import type { Engine } from '../../engine/engine.js'
+import type { Keyring } from '../../engine/keyring.js'
+import { problemsFromZod, ValidationFailed } from '../../engine/problems.js'
+import type { Accounts } from './accounts.js'
+import type { DashboardAuth } from './auth.js'
+import type { LoginRateLimiter } from './rate-limit.js'
+import type { SessionStore } from './sessions.js'
+import type { Redis } from 'ioredis'
+import type { DashKeys } from './keys.js'
+
+/** What the dashboard's route files share. */
+export interface DashDeps {
+  engine: Engine
+  directory: Directory
+  accounts: Accounts
+  sessions: SessionStore
+  auth: DashboardAuth
+  limiter: LoginRateLimiter
+  keyring: Keyring
+  changes: ChangeFeed
+  redis: Redis
+  keys: DashKeys
+  publicUrl: string
+  logger: Logger
+}
+
+/** Small JSON bodies only: forms, answers. Answers are bounded again by the agent's schema. */
+export const UI_BODY_LIMIT = 256 * 1024
+
+export function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const result = schema.safeParse(value)
+  if (!result.success) throw new ValidationFailed(problemsFromZod(result.error))
+  return result.data
+}

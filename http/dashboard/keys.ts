@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto'
+
+/** The dashboard's own Redis keys, all under `${prefix}:dash:`. Secrets are stored as hashes. */
+export class DashKeys {
+  constructor(private readonly prefix: string) {}
+
+  private get base(): string {
+    return `${this.prefix}:dash`
+  }
+  password(personId: string): string {
+    return `${this.base}:pw:${personId}`
+  }
+  session(sessionId: string): string {
+    return this.sessionByDigest(digest(sessionId))
+  }
+  sessionByDigest(sessionDigest: string): string {
+    return `${this.base}:session:${sessionDigest}`
+  }
+  /** Set of session key digests of one person, so password changes can end them all. */
+  sessionsOf(personId: string): string {
+    return `${this.base}:sessions:${personId}`
+  }
+  invite(token: string): string {
+    return `${this.base}:invite:${digest(token)}`
+  }
+  /** The latest first-run setup token digest; a newer start replaces it. */
+  get firstRun(): string {
+    return `${this.base}:first-run`
+  }
+  loginFailures(scope: string): string {
+    return `${this.base}:login-fail:${digest(scope)}`
+  }
+  viewed(checkpointId: string, personId: string): string {
+    return `${this.base}:viewed:{${checkpointId}}:${personId}`
+  }
+}
+
+/** Tokens and session ids are never stored as such: a Redis dump must not log anyone in. */
+export function digest(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64url')
+}

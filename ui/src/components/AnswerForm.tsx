@@ -1,0 +1,99 @@
+import Form from '@rjsf/core'
+import type { ErrorSchema, UiSchema } from '@rjsf/utils'
+import validator from '@rjsf/validator-ajv8'
+import { useMemo, useState } from 'react'
+import { ApiError, errorText, type FieldProblem, type JsonSchema } from '../api'
+
+/**
+ * The answer form, generated from the agent's `responseSchema` by react-jsonschema-form.
+ * Validation is the server's (one validator, so the browser and the server can never
+ * disagree about a schema); its JSON-pointer errors are shown next to the fields.
+ */
+function uiSchemaFor(schema: JsonSchema): UiSchema {
+  const ui: UiSchema = {}
+  if (schema.type === 'boolean') ui['ui:widget'] = 'radio'
+  if (schema.type === 'string' && !schema.enum && !schema.format && (typeof schema.maxLength !== 'number' || schema.maxLength > 120)) {
+    ui['ui:widget'] = 'textarea'
+    ui['ui:options'] = { rows: 3 }
+  }
+  const props = schema.properties as Record<string, JsonSchema> | undefined
+  for (const [key, sub] of Object.entries(props ?? {})) ui[key] = uiSchemaFor(sub)
+  const itemSchema = schema.items
+  if (itemSchema && typeof itemSchema === 'object' && !Array.isArray(itemSchema)) ui.items = uiSchemaFor(itemSchema as JsonSchema)
+  return ui
+}
+
+function decode(segment: string): string {
+  return segment.replace(/~1/g, '/').replace(/~0/g, '~')
+}
+
+/** `[{path: '/items/0/name', message}]` → `{ items: { 0: { name: { __errors: [message] } } } }` */
+export function toErrorSchema(problems: FieldProblem[]): ErrorSchema {
+  const root: Record<string, unknown> = {}
+  for (const p of problems) {
+    let node = root
+    for (const segment of p.path.split('/').slice(1).map(decode)) {
+      node = (node[segment] ??= {}) as Record<string, unknown>
+    }
+    ;((node.__errors ??= []) as string[]).push(p.message)
+  }
+  return root as ErrorSchema
+}
+
+export function AnswerForm({ schema, onSubmit }: { schema: JsonSchema; onSubmit: (response: unknown) => Promise<void> }) {
+  const [formData, setFormData] = useState<unknown>(undefined)
+  const [extraErrors, setExtraErrors] = useState<ErrorSchema | undefined>(undefined)
+  const [message, setMessage] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+  const uiSchema = useMemo(() => ({ ...uiSchemaFor(schema), 'ui:submitButtonOptions': { norender: true } }), [schema])
+
+  const submit = async (data: unknown) => {
+    setBusy(true)
+    setMessage(null)
+    try {
+      await onSubmit(data ?? {})
+      setExtraErrors(undefined)
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 422 && error.problem.errors?.length) {
+        setExtraErrors(toErrorSchema(error.problem.errors))
+        setMessage('Please correct the highlighted fields.')
+        // Move focus to the first field the server flagged, for keyboard and screen-reader users.
+        requestAnimationFrame(() => document.querySelector<HTMLElement>('.answer-form .has-error input, .answer-form .has-error textarea, .answer-form .has-error select')?.focus())
+      } else {
+        setMessage(errorText(error))
+      }
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <div className="answer-form">
+      {message && (
+        <p className="alert error" role="alert">
+          {message}
+        </p>
+      )}
+      <Form
+        schema={schema}
+        uiSchema={uiSchema}
+        validator={validator}
+        formData={formData}
+        onChange={(e) => setFormData(e.formData)}
+        onSubmit={(e) => void submit(e.formData)}
+        noValidate
+        noHtml5Validate
+        showErrorList={false}
+        extraErrors={extraErrors}
+        disabled={busy}
+        idPrefix="answer"
+      >
+        <div className="form-actions">
+          <button type="submit" className="btn primary" disabled={busy}>
+            {busy ? 'Submitting…' : 'Submit answer'}
+          </button>
+        </div>
+      </Form>
+    </div>
+  )
+}

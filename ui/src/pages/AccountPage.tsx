@@ -1,0 +1,67 @@
+import { useState, type FormEvent } from 'react'
+import { api, errorText, fieldErrors, type Session } from '../api'
+import { Field } from '../components/Field'
+import { routeLabel } from '../format'
+import { useSession } from '../session'
+
+export function AccountPage() {
+  const { session, setSession } = useSession()
+  const [form, setForm] = useState({ current: '', next: '' })
+  const [errors, setErrors] = useState<Record<string, string>>({})
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null)
+  const person = session.person
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault()
+    setErrors({})
+    setMessage(null)
+    try {
+      const next = await api<Session>('POST', '/ui/api/password', form)
+      setSession(next)
+      setForm({ current: '', next: '' })
+      setMessage({ ok: true, text: 'Password changed. Every other browser signed in as you has been signed out.' })
+    } catch (err) {
+      setErrors(fieldErrors(err))
+      setMessage({ ok: false, text: errorText(err) })
+    }
+  }
+
+  return (
+    <div className="narrow">
+      <h1>Your account</h1>
+      {person && (
+        <section className="card" aria-labelledby="profile">
+          <h2 id="profile">Profile</h2>
+          <dl className="kv">
+            <dt>Name</dt>
+            <dd>{person.name}</dd>
+            <dt>Username</dt>
+            <dd>{person.id}</dd>
+            <dt>Role</dt>
+            <dd>{person.role}</dd>
+            <dt>Reachable as</dt>
+            <dd>
+              {[person.email && `email:${person.email}`, person.slackId && `slack:${person.slackId}`, person.telegramChatId && `telegram:${person.telegramChatId}`, ...person.groups.map((g) => `group:${g}`)]
+                .filter((x): x is string => Boolean(x))
+                .map(routeLabel)
+                .join(', ') || '—'}
+            </dd>
+          </dl>
+        </section>
+      )}
+      <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="pw" noValidate>
+        <h2 id="pw">Change password</h2>
+        {message && (
+          <p className={message.ok ? 'alert ok' : 'alert error'} role="status">
+            {message.text}
+          </p>
+        )}
+        <Field label="Current password" type="password" autoComplete="current-password" value={form.current} onChange={(e) => setForm({ ...form, current: e.target.value })} error={errors.current} />
+        <Field label="New password" type="password" autoComplete="new-password" value={form.next} onChange={(e) => setForm({ ...form, next: e.target.value })} error={errors.next} hint="At least 10 characters." />
+        <button className="btn primary" type="submit">
+          Change password
+        </button>
+      </form>
+    </div>
+  )
+}
