@@ -1,0 +1,76 @@
+import type { Api } from 'node-telegram-bot-api'
+import type { CheckpointView } from '../../engine/checkpoint-view.js'
+import { mintDashboardLink } from '../../engine/dashboard-grant.js'
+import type { Keyring } from '../../engine/keyring.js'
+import { isTerminal } from '../../machine/types.js'
+import type { Channel, DeliveryContext } from '../channel.js'
+import { freeTextAnswer, oneClickChoices } from '../email/answer-choices.js'
+import { escapeHtml } from '../email/html.js'
+import { linkTtlSeconds } from '../email/magic-link.js'
+import { callBot, classifyBotError, isNotModified } from './bot-api.js'
+import { callbackData, type MessageRefs } from './message-refs.js'
+import { outcomeText, requestText } from './telegram-message.js'
+
+type SendParams = Parameters<Api['sendMessage']>[0]
+
+/**
+ * Telegram delivery, run by the deliver-telegram queue: the request with an inline keyboard
+ * (one-click schemas), a ForceReply prompt (one free-text field) or a signed dashboard link
+ * (anything richer); and, when the checkpoint ends, an edit that shows the outcome and
+ * drops the keyboard.
+ */
+export interface TelegramChannelDeps {
+  api: Api
+  refs: MessageRefs
+  keyring: Keyring
+  publicUrl: string
+}
+
+export function chatOf(recipient: string): string {
+  return recipient.slice(recipient.indexOf(':') + 1)
+}
+
+function compose(deps: TelegramChannelDeps, cp: CheckpointView, chat: string, ref: string, ttlSeconds: number): SendParams {
+  const base = { chat_id: chat, parse_mode: 'HTML', link_preview_options: { is_disabled: true } }
+  const choices = oneClickChoices(cp.responseSchema)
+  if (choices) {
+    const inline_keyboard = [choices.map((c, i) => ({ text: c.label, callback_data: callbackData(ref, i) }))]
+    return { ...base, text: requestText(cp), reply_markup: { inline_keyboard } }
+  }
+  if (freeTextAnswer(cp.responseSchema)) {
+    return { ...base, text: requestText(cp, 'Reply to this message with your answer.'), reply_markup: { force_reply: true, input_field_placeholder: 'Your answer' } }
+  }
+  const form = mintDashboardLink({ keyring: deps.keyring, publicUrl: deps.publicUrl, checkpointId: cp.id, channel: 'telegram', handle: chat, ttlSeconds })
+  // Telegram refuses URL buttons that point at plain-http or local hosts; a text link always works.
+  if (form.startsWith('https://')) {
+    return { ...base, text: requestText(cp), reply_markup: { inline_keyboard: [[{ text: 'Open the form', url: form }]] } }
+  }
+  return { ...base, text: requestText(cp, `<a href="${escapeHtml(form)}">Open the form</a> to answer.`) }
+}
+
+export function createTelegramChannel(deps: TelegramChannelDeps): Channel {
+  return {
+    name: 'telegram',
+    async deliver(ctx: DeliveryContext) {
+      const cp = ctx.checkpoint
+      // Sent already (the job is retried after the send succeeded): never post twice.
+      if (await deps.refs.sent(cp.id, ctx.recipient)) return
+      const chat = chatOf(ctx.recipient)
+      const ttlSeconds = linkTtlSeconds(cp.expiresAt)
+      const ref = await deps.refs.create({ cp: cp.id, chat }, ttlSeconds)
+      const message = await callBot('sendMessage', () => deps.api.sendMessage(compose(deps, cp, chat, ref, ttlSeconds)))
+      await deps.refs.recordSent(cp.id, ctx.recipient, { chat, messageId: message.message_id, ref }, ttlSeconds)
+    },
+    async update(ctx: DeliveryContext) {
+      if (!isTerminal(ctx.checkpoint.state)) return
+      const sent = await deps.refs.sent(ctx.checkpoint.id, ctx.recipient)
+      if (!sent) return
+      try {
+        // No reply_markup: Telegram removes the inline keyboard with the edit.
+        await deps.api.editMessageText({ chat_id: sent.chat, message_id: sent.messageId, text: outcomeText(ctx.checkpoint), parse_mode: 'HTML' })
+      } catch (error) {
+        if (!isNotModified(error)) throw classifyBotError('editMessageText', error)
+      }
+    },
+  }
+}

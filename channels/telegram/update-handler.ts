@@ -1,0 +1,101 @@
+import type { Queue } from 'bullmq'
+import { toView, type CheckpointView } from '../../engine/checkpoint-view.js'
+import type { Directory } from '../../engine/directory.js'
+import type { Engine } from '../../engine/engine.js'
+import { EventRefused } from '../../engine/errors.js'
+import { valueProblems } from '../../engine/json-schema.js'
+import type { Actor } from '../../machine/types.js'
+import { freeTextAnswer, oneClickChoices } from '../email/answer-choices.js'
+import { outcomeLine } from '../email/request-summary.js'
+import { enqueueAnswerCall, type InboundUpdate, type TelegramUser } from './inbound-queue.js'
+import { parseCallbackData, type MessageRef, type MessageRefs } from './message-refs.js'
+
+/**
+ * Turns an inbound update into at most one answer event. A button tap is always answered
+ * (answerCallbackQuery, queued like every Bot API call); a refusal gets a short message and,
+ * through the engine, an audit entry. A reply to a ForceReply prompt answers a single
+ * free-text field; its outcome shows when the request message is edited.
+ */
+export interface UpdateHandlerDeps {
+  engine: Engine
+  directory: Directory
+  refs: MessageRefs
+  queue: Queue
+  publicUrl: string
+}
+
+type Tap = NonNullable<InboundUpdate['tap']>
+type Reply = NonNullable<InboundUpdate['reply']>
+
+async function actorFor(deps: UpdateHandlerDeps, from: TelegramUser, chat: string | undefined, ref: MessageRef): Promise<Actor> {
+  const actor = await deps.directory.actorFor('telegram', String(from.id), from.name)
+  // A group the agent addressed (`telegram:<group chat id>` in assignTo; group ids are
+  // negative) answers through its members. A private chat is only ever its own user.
+  if (chat === undefined || chat !== ref.chat || !chat.startsWith('-')) return actor
+  return { ...actor, identities: [...(actor.identities ?? []), `telegram:${chat}`] }
+}
+
+/** Sends the answer event; returns the line to show the person. */
+async function submit(deps: UpdateHandlerDeps, cp: CheckpointView, actor: Actor, response: unknown, label: string, via: string): Promise<{ text: string; alert: boolean }> {
+  const problems = valueProblems(cp.responseSchema, response, '/response')
+  if (problems.length > 0) {
+    await deps.engine.note(cp.id, { kind: 'refused', actor: { channel: 'telegram', actor: actor.actor }, data: { attempted: 'answered', reason: 'invalid_response', errors: problems } })
+    return { text: `Not accepted: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`.slice(0, 190), alert: true }
+  }
+  try {
+    await deps.engine.send(cp.id, (now) => ({ type: 'checkpoint.answer', now, by: actor, response }), { data: { via } })
+    return { text: `Recorded: ${label}`.slice(0, 190), alert: false }
+  } catch (error) {
+    if (!(error instanceof EventRefused)) throw error
+    switch (error.refusal.code) {
+      case 'not_assigned':
+        return { text: 'You are not allowed to answer this request.', alert: true }
+      case 'claimed_by_other':
+        return { text: 'Someone else is handling this request.', alert: true }
+      default: {
+        const fresh = await deps.engine.get(cp.id)
+        return { text: fresh ? outcomeLine(toView(fresh, deps.publicUrl)).slice(0, 190) : 'This request has ended.', alert: false }
+      }
+    }
+  }
+}
+
+async function handleTap(deps: UpdateHandlerDeps, tap: Tap): Promise<string> {
+  const answer = (text: string, alert = false) =>
+    enqueueAnswerCall(deps.queue, { method: 'answerCallbackQuery', params: { callback_query_id: tap.id, text, ...(alert && { show_alert: true }) } })
+  const parsed = parseCallbackData(tap.data)
+  const ref = parsed && (await deps.refs.resolve(parsed.ref))
+  const loaded = ref && (await deps.engine.get(ref.cp))
+  if (!parsed || !ref || !loaded) {
+    await answer('This button is no longer active.')
+    return 'unknown button'
+  }
+  const cp = toView(loaded, deps.publicUrl)
+  const choice = oneClickChoices(cp.responseSchema)?.[parsed.index]
+  if (!choice) {
+    await answer('This button is no longer active.')
+    return 'unknown choice'
+  }
+  const actor = await actorFor(deps, tap.from, tap.chat, ref)
+  const result = await submit(deps, cp, actor, choice.response, choice.label, 'telegram-button')
+  await answer(result.text, result.alert)
+  return result.text
+}
+
+async function handleReply(deps: UpdateHandlerDeps, reply: Reply): Promise<string> {
+  const refId = await deps.refs.refForReply(reply.chat, reply.replyTo)
+  const ref = refId && (await deps.refs.resolve(refId))
+  const loaded = ref && (await deps.engine.get(ref.cp))
+  if (!ref || !loaded) return 'not a reply to a request'
+  const cp = toView(loaded, deps.publicUrl)
+  const build = freeTextAnswer(cp.responseSchema)
+  if (!build) return 'request does not take free text'
+  const actor = await actorFor(deps, reply.from, reply.chat, ref)
+  return (await submit(deps, cp, actor, build(reply.text), 'your reply', 'telegram-reply')).text
+}
+
+export async function handleUpdate(deps: UpdateHandlerDeps, update: InboundUpdate): Promise<string> {
+  if (update.tap) return handleTap(deps, update.tap)
+  if (update.reply) return handleReply(deps, update.reply)
+  return 'ignored'
+}
