@@ -30,7 +30,23 @@ const resumeSpec = z.union([
         .strict(),
     })
     .strict(),
-  z.object({ queue: z.object({ name: z.string().regex(/^[\w.-]{1,100}$/) }).strict() }).strict(),
+  // `prefix` is the user's own BullMQ prefix (BullMQ's default 'bull'), not Holdpoint's.
+  z
+    .object({ queue: z.object({ name: z.string().regex(/^[\w.-]{1,100}$/), prefix: z.string().regex(/^[\w.-]{1,64}$/).optional() }).strict() })
+    .strict(),
+  z
+    .object({
+      temporal: z
+        .object({
+          address: z.string().regex(/^[\w.-]+:\d{1,5}$/, { message: 'expected host:port' }),
+          namespace: z.string().min(1).max(255).optional(),
+          workflowId: z.string().min(1).max(1000),
+          runId: z.string().min(1).max(255).optional(),
+          signal: z.string().min(1).max(255).optional(),
+        })
+        .strict(),
+    })
+    .strict(),
 ])
 
 export const createSpecSchema = z

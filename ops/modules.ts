@@ -2,7 +2,8 @@ import { dashboardModule } from '../http/dashboard/module.js'
 import { emailModule } from '../channels/email/email-module.js'
 import { telegramModule } from '../channels/telegram/telegram-module.js'
 import { slackModule } from '../channels/slack/module.js'
+import { resumeTargetsModule } from '../queues/resume/resume-targets-module.js'
 import type { ModuleFactory } from './module.js'
 
 /** Every optional module, in mount order. Each returns null when it is not configured. */
-export const MODULES: ModuleFactory[] = [dashboardModule, emailModule, slackModule, telegramModule]
+export const MODULES: ModuleFactory[] = [dashboardModule, emailModule, slackModule, telegramModule, resumeTargetsModule]

@@ -83,7 +83,8 @@ export type ResumeTarget =
   | { webhook: { url: string; secret?: string } }
   | { inngest: { event?: string } }
   | { langgraph: { apiUrl: string; threadId: string; assistantId: string; apiKey?: string } }
-  | { queue: { name: string } }
+  | { queue: { name: string; prefix?: string } }
+  | { temporal: { address: string; namespace?: string; workflowId: string; runId?: string; signal?: string } }
 
 /** The structural subset of `fetch` the SDK calls, so a wrapped or test fetch can be injected. */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
