@@ -18,6 +18,8 @@ export interface Channel {
   deliver(ctx: DeliveryContext): Promise<void>
   /** Brings an earlier message up to date (claimed, answered elsewhere, finished). */
   update?(ctx: DeliveryContext): Promise<void>
+  /** Nudges a recipient who has the request (threaded where the channel allows); defaults to `update`. */
+  remind?(ctx: DeliveryContext): Promise<void>
 }
 
 /** A failure that retrying cannot fix (a rejected address, a revoked token). */

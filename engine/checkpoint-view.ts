@@ -23,6 +23,13 @@ export interface CheckpointView {
   links: { dashboard: string }
   metadata: Record<string, unknown>
   version: number
+  /** Escalation tier reached (0 = the original people). */
+  tier: number
+  /** Quorum: the combined outcome and each person's answer so far. */
+  outcome?: 'approved' | 'rejected' | null
+  answers?: Array<{ respondedBy: RespondedBy; response: unknown; at: string }>
+  /** Verification: the last verdict, and failed attempts so far. */
+  verification?: { passed: boolean; reason: string; attempts: number } | null
 }
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -51,7 +58,13 @@ export function toView(cp: LoadedCheckpoint, publicUrl: string): CheckpointView 
     links: { dashboard: `${publicUrl.replace(/\/$/, '')}/checkpoints/${cp.id}` },
     metadata: req.metadata ?? {},
     version: cp.version,
+    tier: ctx.tier ?? 0,
   }
+  if (ctx.quorum) {
+    view.outcome = ctx.outcome
+    view.answers = ctx.answers.map((a) => ({ respondedBy: a.by, response: a.response, at: iso(a.at) }))
+  }
+  if (ctx.verify) view.verification = ctx.lastVerdict ? { ...ctx.lastVerdict, attempts: ctx.attempts } : null
   if (req.payloadSchema) view.payloadSchema = req.payloadSchema
   return view
 }

@@ -60,10 +60,14 @@ export const createSpecSchema = z
     timeoutSeconds: z.number().int().min(1).max(MAX_TIMEOUT_SECONDS).default(DEFAULT_TIMEOUT_SECONDS),
     onTimeout: z.object({ response: z.unknown() }).strict().optional(),
     escalation: z
-      .array(z.object({ afterSeconds: z.number().int().min(1), notify: recipients, assignTo: recipients.optional() }).strict())
+      .array(
+        z
+          .object({ afterSeconds: z.number().int().min(1), notify: recipients, assignTo: recipients.optional(), skipIfClaimed: z.boolean().optional() })
+          .strict(),
+      )
       .max(10)
       .optional(),
-    reminders: z.object({ everySeconds: z.number().int().min(10), max: z.number().int().min(1).max(100) }).strict().optional(),
+    reminders: z.object({ everySeconds: z.number().int().min(1), max: z.number().int().min(1).max(100) }).strict().optional(),
     quorum: z.object({ approvals: z.number().int().min(1).max(50), rejectOn: z.number().int().min(1).optional() }).strict().optional(),
     verify: z
       .object({

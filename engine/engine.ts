@@ -57,19 +57,44 @@ const auditKind: Record<CheckpointEvent['type'], AuditDraft['kind']> = {
   'checkpoint.answer': 'answered',
   'checkpoint.cancel': 'cancelled',
   'checkpoint.timeout': 'timed_out',
+  'checkpoint.escalate': 'escalated',
+  'checkpoint.remind': 'reminded',
+  'checkpoint.extend': 'extended',
+  'checkpoint.reassign': 'reassigned',
+  'checkpoint.verdict': 'verified',
 }
 
 function draftFor(event: CheckpointEvent, step: Step, request: StoredRequest, extra: SendOptions): AuditDraft {
-  const actor = 'by' in event ? respondedBy(event.by) : (step.persisted.context.respondedBy ?? SYSTEM)
+  const ctx = step.persisted.context
+  const actor =
+    'by' in event
+      ? respondedBy(event.by)
+      : event.type === 'checkpoint.verdict'
+        ? { channel: 'system' as const, actor: 'verifier', ...(event.model !== undefined && { name: event.model }) }
+        : event.type === 'checkpoint.timeout'
+          ? (ctx.respondedBy ?? SYSTEM)
+          : SYSTEM
   const data: Record<string, unknown> = { ...extra.data }
   if (event.type === 'checkpoint.delivered') data.recipient = event.recipient
   if (event.type === 'checkpoint.answer') data.response = event.response
   if (event.type === 'checkpoint.cancel' && event.reason) data.reason = event.reason
-  if (event.type === 'checkpoint.timeout' && step.state === 'resolved') data.defaultResponse = step.persisted.context.response
+  if (event.type === 'checkpoint.timeout' && step.state === 'resolved') data.defaultResponse = ctx.response
+  if (event.type === 'checkpoint.answer' && ctx.outcome !== null) data.outcome = ctx.outcome
+  if (event.type === 'checkpoint.escalate') Object.assign(data, { tier: ctx.tier, notify: ctx.tierNotify, assignTo: ctx.assignTo })
+  if (event.type === 'checkpoint.remind') Object.assign(data, { reminder: ctx.remindersSent, recipients: ctx.tierNotify })
+  if (event.type === 'checkpoint.extend') data.timeoutAt = new Date(event.timeoutAt).toISOString()
+  if (event.type === 'checkpoint.reassign') Object.assign(data, { assignTo: event.assignTo, notify: event.notify ?? [] })
+  if (event.type === 'checkpoint.verdict') Object.assign(data, { passed: event.passed, reason: event.reason, attempt: event.attempt, ...(event.model !== undefined && { model: event.model }), ...(event.response !== undefined && { response: event.response }) })
   const draft: AuditDraft = { kind: auditKind[event.type], actor }
   if ('by' in event) draft.shownHash = extra.shownHash ?? request.requestHash
   if (Object.keys(data).length > 0) draft.data = data
   return draft
+}
+
+/** The boolean property that says approve/reject, for quorum: `approved` when the schema has it. */
+function decisionFieldOf(schema: Record<string, unknown>): string | null {
+  const props = schema.properties as Record<string, { type?: unknown }> | undefined
+  return props?.approved?.type === 'boolean' ? 'approved' : null
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -116,6 +141,10 @@ export class Engine {
       assignTo,
       timeoutAt: now + spec.timeoutSeconds * 1000,
       onTimeout: spec.onTimeout ? { response: spec.onTimeout.response } : null,
+      escalation: spec.escalation ?? [],
+      reminders: spec.reminders ?? null,
+      quorum: spec.quorum ? { approvals: spec.quorum.approvals, rejectOn: spec.quorum.rejectOn ?? null, decisionField: decisionFieldOf(spec.responseSchema) } : null,
+      verify: spec.verify ? { maxAttempts: spec.verify.maxAttempts } : null,
     })
     const audit = sealEntry(
       this.keyring,

@@ -41,6 +41,10 @@ export function describeRefusal(refusal: Refusal): string {
       return 'You are not among the people this checkpoint is assigned to.'
     case 'claimed_by_other':
       return `The checkpoint is claimed by ${refusal.claimedBy}.`
+    case 'verifying':
+      return 'An answer is being verified; wait for its verdict.'
+    case 'duplicate_answer':
+      return 'You have already answered this checkpoint; each person counts once.'
     case 'stale':
       return 'The event no longer applies.'
     case 'not_applicable':

@@ -59,6 +59,10 @@ export function validateCreate(body: unknown, caps: Capabilities): CreateSpec {
     problems.push(...valueProblems(spec.responseSchema, spec.onTimeout.response, '/onTimeout/response'))
   }
   problems.push(...capabilityProblems(spec, caps))
+  if (spec.quorum && spec.verify) problems.push({ path: '/verify', message: 'verification of quorum answers is not supported; use one or the other' })
+  if (spec.quorum?.rejectOn !== undefined && (spec.responseSchema.properties as Record<string, { type?: unknown }> | undefined)?.approved?.type !== 'boolean') {
+    problems.push({ path: '/quorum/rejectOn', message: 'rejectOn needs a boolean `approved` property in responseSchema' })
+  }
   if (problems.length > 0) throw new ValidationFailed(problems)
   return spec
 }

@@ -1,22 +1,32 @@
-import { and, assign, setup } from 'xstate'
+import { and, assign, not, setup } from 'xstate'
 import { mayAct, respondedBy } from './identity.js'
+import { decide, hasAnswered, quorumAnswer } from './quorum.js'
+import { cancelAllTimers, escalate, initialRouting, nextReminder, timerEffects } from './routing.js'
 import type { CheckpointContext, CheckpointEvent, CheckpointInput, Effect } from './types.js'
 
 /**
  * The checkpoint lifecycle. Pure: it is only ever advanced with XState's `transition()`.
- * It has no `after` timers (they would not survive persistence): deadlines are `schedule`
- * effects that come back later as `checkpoint.timeout` events. Every action is an effect
- * descriptor the store writes to the outbox; nothing here touches the world.
+ * It has no `after` timers (they would not survive persistence): deadlines, escalations and
+ * reminders are `schedule` effects that come back later as events carrying their `dueAt`,
+ * and a firing whose `dueAt` is no longer the one in the context is ignored.
+ *
+ * Every side effect is an `emit` action whose params list effect descriptors; the store
+ * writes them to the outbox and workers execute them. Nothing here touches the world.
  */
-type EffectParams<T extends Effect['type']> = Omit<Extract<Effect, { type: T }>, 'type'>
 
 // Actions are descriptors only: the store turns the returned action objects into outbox
-// entries, so their implementations must never run.
+// entries, so their implementation must never run.
 const descriptorOnly = () => {
   throw new Error('checkpoint effects are executed by workers, never by the machine')
 }
 
-const updateEveryone = { type: 'publishUpdate', params: ({ context }: { context: CheckpointContext }) => ({ recipients: context.deliveredTo }) } as const
+type Ctx = { context: CheckpointContext; event: CheckpointEvent }
+const emit = (effects: (args: Ctx) => Effect[]) => ({ type: 'emit' as const, params: (args: Ctx) => ({ effects: effects(args) }) })
+const updateEveryone = emit(({ context }) => [{ type: 'publishUpdate', recipients: context.deliveredTo }])
+const finish = (state: 'resolved' | 'expired' | 'cancelled' | 'rejected') =>
+  emit(({ context }) => [...cancelAllTimers(context), { type: 'publishUpdate', recipients: context.deliveredTo }, { type: 'resume', state }])
+
+const by = (event: CheckpointEvent) => ('by' in event ? event.by : null)
 
 export const checkpointMachine = setup({
   // XState's documented way to declare types: the assertion is the declaration.
@@ -27,11 +37,7 @@ export const checkpointMachine = setup({
     input: CheckpointInput
   },
   actions: {
-    deliver: (_: unknown, _params: EffectParams<'deliver'>) => descriptorOnly(),
-    schedule: (_: unknown, _params: EffectParams<'schedule'>) => descriptorOnly(),
-    cancelTimer: (_: unknown, _params: EffectParams<'cancelTimer'>) => descriptorOnly(),
-    resume: (_: unknown, _params: EffectParams<'resume'>) => descriptorOnly(),
-    publishUpdate: (_: unknown, _params: EffectParams<'publishUpdate'>) => descriptorOnly(),
+    emit: (_: unknown, _params: { effects: Effect[] }) => descriptorOnly(),
     touch: assign({ updatedAt: ({ event, context }) => Math.max(context.updatedAt, event.now) }),
     recordDelivery: assign({
       deliveredTo: ({ context, event }) =>
@@ -43,12 +49,28 @@ export const checkpointMachine = setup({
   guards: {
     mayAnswer: ({ context, event }) => 'by' in event && mayAct(context, event.by),
     notClaimedByOther: ({ context, event }) =>
-      'by' in event && (event.by.channel === 'api' || context.claimedBy === null || context.claimedBy.actor === event.by.actor),
+      'by' in event &&
+      (event.by.channel === 'api' || context.quorum !== null || context.claimedBy === null || context.claimedBy.actor === event.by.actor),
     unclaimed: ({ context }) => context.claimedBy === null,
+    notVerifying: ({ context }) => context.pendingAnswer === null,
     isClaimant: ({ context, event }) =>
       'by' in event && (event.by.channel === 'api' || (context.claimedBy !== null && context.claimedBy.actor === event.by.actor)),
     isCurrentDeadline: ({ context, event }) => event.type === 'checkpoint.timeout' && event.dueAt === context.timeoutAt,
+    isCurrentEscalation: ({ context, event }) => event.type === 'checkpoint.escalate' && event.dueAt === context.nextEscalationAt,
+    isCurrentReminder: ({ context, event }) => event.type === 'checkpoint.remind' && event.dueAt === context.nextReminderAt,
+    stepLeavesClaimsAlone: ({ context }) => context.claimedBy !== null && context.escalation[context.tier]?.skipIfClaimed === true,
     hasDefaultAnswer: ({ context }) => context.onTimeout !== null,
+    hasQuorum: ({ context }) => context.quorum !== null,
+    firstAnswerFromPerson: ({ context, event }) => 'by' in event && !hasAnswered(context, event.by),
+    completesQuorum: ({ context, event }) => {
+      if (context.quorum === null || event.type !== 'checkpoint.answer') return false
+      return decide(context.quorum, [...context.answers, quorumAnswer(context.quorum, event.by, event.response, event.now)]).done
+    },
+    needsVerification: ({ context }) => context.verify !== null,
+    deadlineInFuture: ({ event }) => event.type === 'checkpoint.extend' && event.timeoutAt > event.now,
+    isCurrentAttempt: ({ context, event }) => event.type === 'checkpoint.verdict' && context.pendingAnswer !== null && event.attempt === context.attempts + 1,
+    passed: ({ event }) => event.type === 'checkpoint.verdict' && event.passed,
+    attemptsExhausted: ({ context }) => context.verify !== null && context.attempts + 1 >= context.verify.maxAttempts,
   },
 }).createMachine({
   id: 'checkpoint',
@@ -65,33 +87,127 @@ export const checkpointMachine = setup({
     response: null,
     respondedBy: null,
     cancelReason: null,
+    ...initialRouting(input),
+    quorum: input.quorum ?? null,
+    answers: [],
+    outcome: null,
+    verify: input.verify ?? null,
+    attempts: 0,
+    pendingAnswer: null,
+    lastVerdict: null,
   }),
   initial: 'open',
-  entry: [
-    { type: 'deliver', params: ({ context }) => ({ recipients: context.notify }) },
-    { type: 'schedule', params: ({ context }) => ({ timer: 'checkpoint.timeout' as const, at: context.timeoutAt }) },
-  ],
+  entry: emit(({ context }) => [
+    { type: 'deliver', recipients: context.notify },
+    { type: 'schedule', timer: 'checkpoint.timeout', at: context.timeoutAt },
+    ...timerEffects(context),
+  ]),
   states: {
     open: {
       initial: 'pending',
       on: {
         'checkpoint.delivered': { actions: ['touch', 'recordDelivery'] },
         'checkpoint.claim': {
-          guard: and(['mayAnswer', 'unclaimed']),
+          guard: and(['mayAnswer', 'unclaimed', 'notVerifying']),
           target: '.claimed',
-          actions: ['touch', assign({ claimedBy: ({ event }) => ('by' in event ? respondedBy(event.by) : null) }), updateEveryone],
+          actions: ['touch', assign({ claimedBy: ({ event }) => respondedBy(by(event)!) }), updateEveryone],
         },
-        'checkpoint.answer': {
-          guard: and(['mayAnswer', 'notClaimedByOther']),
-          target: 'verified',
-          actions: [
-            'touch',
-            assign({
-              response: ({ event }) => (event.type === 'checkpoint.answer' ? event.response : null),
-              respondedBy: ({ event }) => ('by' in event ? respondedBy(event.by) : null),
-            }),
-          ],
-        },
+        'checkpoint.answer': [
+          {
+            guard: and(['mayAnswer', 'notVerifying', 'hasQuorum', 'firstAnswerFromPerson', 'completesQuorum']),
+            target: 'resolved',
+            actions: [
+              'touch',
+              assign(({ context, event }) => {
+                if (event.type !== 'checkpoint.answer' || context.quorum === null) return {}
+                const answers = [...context.answers, quorumAnswer(context.quorum, event.by, event.response, event.now)]
+                const decision = decide(context.quorum, answers)
+                if (!decision.done) return { answers }
+                return { answers, outcome: decision.outcome, response: decision.response, respondedBy: decision.by }
+              }),
+            ],
+          },
+          {
+            guard: and(['mayAnswer', 'notVerifying', 'hasQuorum', 'firstAnswerFromPerson']),
+            target: '.delivered',
+            actions: [
+              'touch',
+              assign(({ context, event }) =>
+                event.type !== 'checkpoint.answer' || context.quorum === null
+                  ? {}
+                  : { answers: [...context.answers, quorumAnswer(context.quorum, event.by, event.response, event.now)], claimedBy: null },
+              ),
+              updateEveryone,
+            ],
+          },
+          {
+            guard: and(['mayAnswer', 'notVerifying', not('hasQuorum'), 'notClaimedByOther', 'needsVerification']),
+            target: '.verifying',
+            actions: [
+              'touch',
+              assign({
+                pendingAnswer: ({ event }) => (event.type === 'checkpoint.answer' ? { by: respondedBy(event.by), response: event.response } : null),
+                claimedBy: ({ event }) => respondedBy(by(event)!),
+              }),
+              emit(({ context }) => [{ type: 'verify', attempt: context.attempts + 1 }]),
+            ],
+          },
+          {
+            guard: and(['mayAnswer', 'notVerifying', not('hasQuorum'), 'notClaimedByOther']),
+            target: 'verified',
+            actions: [
+              'touch',
+              assign({
+                response: ({ event }) => (event.type === 'checkpoint.answer' ? event.response : null),
+                respondedBy: ({ event }) => respondedBy(by(event)!),
+              }),
+            ],
+          },
+        ],
+        'checkpoint.verdict': [
+          {
+            guard: and(['isCurrentAttempt', 'passed']),
+            target: 'verified',
+            actions: [
+              'touch',
+              assign(({ context, event }) => {
+                if (event.type !== 'checkpoint.verdict' || context.pendingAnswer === null) return {}
+                return {
+                  response: event.response !== undefined ? event.response : context.pendingAnswer.response,
+                  respondedBy: context.pendingAnswer.by,
+                  pendingAnswer: null,
+                  lastVerdict: { passed: true, reason: event.reason },
+                }
+              }),
+            ],
+          },
+          {
+            guard: and(['isCurrentAttempt', 'attemptsExhausted']),
+            target: 'rejected',
+            actions: [
+              'touch',
+              assign(({ context, event }) => ({
+                attempts: context.attempts + 1,
+                pendingAnswer: null,
+                lastVerdict: { passed: false, reason: event.type === 'checkpoint.verdict' ? event.reason : '' },
+              })),
+            ],
+          },
+          {
+            guard: 'isCurrentAttempt',
+            // Back to the person who answered, with the reason, to try again.
+            target: '.claimed',
+            actions: [
+              'touch',
+              assign(({ context, event }) => ({
+                attempts: context.attempts + 1,
+                pendingAnswer: null,
+                lastVerdict: { passed: false, reason: event.type === 'checkpoint.verdict' ? event.reason : '' },
+              })),
+              updateEveryone,
+            ],
+          },
+        ],
         'checkpoint.cancel': {
           target: 'cancelled',
           actions: ['touch', assign({ cancelReason: ({ event }) => (event.type === 'checkpoint.cancel' ? (event.reason ?? null) : null) })],
@@ -105,11 +221,73 @@ export const checkpointMachine = setup({
               assign({
                 response: ({ context }) => context.onTimeout?.response ?? null,
                 respondedBy: { channel: 'system', actor: 'timeout', default: true },
+                pendingAnswer: null,
               }),
             ],
           },
-          { guard: 'isCurrentDeadline', target: 'expired', actions: ['touch'] },
+          { guard: 'isCurrentDeadline', target: 'expired', actions: ['touch', assign({ pendingAnswer: null })] },
         ],
+        'checkpoint.escalate': [
+          {
+            // The step leaves a claimed checkpoint alone: look again after the same delay.
+            guard: and(['isCurrentEscalation', 'stepLeavesClaimsAlone']),
+            actions: [
+              'touch',
+              assign(({ context, event }) => ({ nextEscalationAt: event.now + (context.escalation[context.tier]?.afterSeconds ?? 0) * 1000 })),
+              emit(({ context }) => (context.nextEscalationAt === null ? [] : [{ type: 'schedule', timer: 'checkpoint.escalate', at: context.nextEscalationAt }])),
+            ],
+          },
+          {
+            guard: 'isCurrentEscalation',
+            target: '.delivered',
+            actions: [
+              'touch',
+              assign(({ context, event }) => escalate(context, event.now)),
+              emit(({ context }) => [
+                { type: 'deliver', recipients: context.tierNotify },
+                { type: 'publishUpdate', recipients: context.deliveredTo },
+                ...(context.nextEscalationAt === null ? [] : [{ type: 'schedule' as const, timer: 'checkpoint.escalate' as const, at: context.nextEscalationAt }]),
+              ]),
+            ],
+          },
+        ],
+        'checkpoint.remind': {
+          guard: 'isCurrentReminder',
+          actions: [
+            'touch',
+            emit(({ context }) => [{ type: 'remind', recipients: context.tierNotify }]),
+            assign(({ context, event }) => nextReminder(context, event.now)),
+            emit(({ context }) => (context.nextReminderAt === null ? [] : [{ type: 'schedule', timer: 'checkpoint.remind', at: context.nextReminderAt }])),
+          ],
+        },
+        'checkpoint.extend': {
+          guard: 'deadlineInFuture',
+          actions: [
+            'touch',
+            emit(({ context }) => [{ type: 'cancelTimer', timer: 'checkpoint.timeout', at: context.timeoutAt }]),
+            assign({ timeoutAt: ({ context, event }) => (event.type === 'checkpoint.extend' ? event.timeoutAt : context.timeoutAt) }),
+            emit(({ context }) => [
+              { type: 'schedule', timer: 'checkpoint.timeout', at: context.timeoutAt },
+              { type: 'publishUpdate', recipients: context.deliveredTo },
+            ]),
+          ],
+        },
+        'checkpoint.reassign': {
+          guard: 'notVerifying',
+          target: '.delivered',
+          actions: [
+            'touch',
+            assign(({ context, event }) => {
+              if (event.type !== 'checkpoint.reassign') return {}
+              const fresh = event.notify ?? []
+              return { assignTo: event.assignTo, claimedBy: null, notify: [...new Set([...context.notify, ...fresh])], tierNotify: fresh.length > 0 ? fresh : context.tierNotify }
+            }),
+            emit(({ context, event }) => [
+              ...(event.type === 'checkpoint.reassign' && event.notify && event.notify.length > 0 ? [{ type: 'deliver' as const, recipients: event.notify }] : []),
+              { type: 'publishUpdate', recipients: context.deliveredTo },
+            ]),
+          ],
+        },
       },
       states: {
         pending: {
@@ -127,34 +305,19 @@ export const checkpointMachine = setup({
             },
           },
         },
+        // An answer is with the verifier; nobody else may answer until its verdict.
+        verifying: {},
       },
     },
     // The answer has passed every check; without a verifier that is immediate.
     verified: {
       always: { target: 'resolved' },
     },
-    resolved: {
-      type: 'final',
-      entry: [
-        { type: 'cancelTimer', params: ({ context }) => ({ timer: 'checkpoint.timeout' as const, at: context.timeoutAt }) },
-        updateEveryone,
-        { type: 'resume', params: { state: 'resolved' } },
-      ],
-    },
-    expired: {
-      type: 'final',
-      entry: [updateEveryone, { type: 'resume', params: { state: 'expired' } }],
-    },
-    cancelled: {
-      type: 'final',
-      entry: [
-        { type: 'cancelTimer', params: ({ context }) => ({ timer: 'checkpoint.timeout' as const, at: context.timeoutAt }) },
-        updateEveryone,
-        { type: 'resume', params: { state: 'cancelled' } },
-      ],
-    },
-    // Reserved for verification exhaustion: an answer that never passed its verifier.
-    rejected: { type: 'final' },
+    resolved: { type: 'final', entry: finish('resolved') },
+    expired: { type: 'final', entry: finish('expired') },
+    cancelled: { type: 'final', entry: finish('cancelled') },
+    // Every answer failed verification: a distinct ending the agent can tell apart.
+    rejected: { type: 'final', entry: finish('rejected') },
   },
 })
 

@@ -1,6 +1,7 @@
 import { initialTransition, transition, type SnapshotFrom } from 'xstate'
 import { checkpointMachine } from './checkpoint-machine.js'
 import { mayAct } from './identity.js'
+import { hasAnswered } from './quorum.js'
 import {
   CHECKPOINT_STATES,
   isTerminal,
@@ -25,13 +26,10 @@ export interface Step {
   effects: Effect[]
 }
 
-const EFFECT_TYPES = new Set<string>(['deliver', 'schedule', 'cancelTimer', 'resume', 'publishUpdate'])
-
 function effectsOf(actions: ReadonlyArray<{ type: string; params?: unknown }>): Effect[] {
   const out: Effect[] = []
   for (const action of actions) {
-    if (!EFFECT_TYPES.has(action.type)) continue
-    out.push({ type: action.type, ...(action.params as object) } as Effect)
+    if (action.type === 'emit') out.push(...(action.params as { effects: Effect[] }).effects)
   }
   return out
 }
@@ -69,6 +67,8 @@ export function advance(persisted: PersistedCheckpoint, event: CheckpointEvent):
 
 export type Refusal =
   | { code: 'terminal'; state: CheckpointState }
+  | { code: 'verifying' }
+  | { code: 'duplicate_answer' }
   | { code: 'not_assigned' }
   | { code: 'claimed_by_other'; claimedBy: string }
   | { code: 'stale' }
@@ -79,10 +79,13 @@ export function refusalOf(persisted: PersistedCheckpoint, event: CheckpointEvent
   const state = stateOf(persisted)
   if (isTerminal(state)) return { code: 'terminal', state }
   const ctx = persisted.context
-  if ('by' in event && !mayAct(ctx, event.by)) return { code: 'not_assigned' }
-  if ('by' in event && ctx.claimedBy !== null && ctx.claimedBy.actor !== event.by.actor && event.by.channel !== 'api') {
+  const personal = event.type === 'checkpoint.answer' || event.type === 'checkpoint.claim'
+  if (personal && !mayAct(ctx, event.by)) return { code: 'not_assigned' }
+  if (personal && ctx.pendingAnswer !== null) return { code: 'verifying' }
+  if (event.type === 'checkpoint.answer' && ctx.quorum !== null && hasAnswered(ctx, event.by)) return { code: 'duplicate_answer' }
+  if (personal && ctx.claimedBy !== null && ctx.claimedBy.actor !== event.by.actor && event.by.channel !== 'api') {
     return { code: 'claimed_by_other', claimedBy: ctx.claimedBy.name ?? ctx.claimedBy.actor }
   }
-  if (event.type === 'checkpoint.timeout') return { code: 'stale' }
+  if (['checkpoint.timeout', 'checkpoint.escalate', 'checkpoint.remind', 'checkpoint.verdict'].includes(event.type)) return { code: 'stale' }
   return { code: 'not_applicable', state }
 }

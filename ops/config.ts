@@ -63,6 +63,7 @@ const envSchema = z
     HOLDPOINT_DATA_DIR: z.string().default('.data'),
     HOLDPOINT_RESUME_FIRST_DELAY_MS: z.coerce.number().int().min(1).default(5_000),
     HOLDPOINT_INSPECT_PORT: port.optional(),
+    HOLDPOINT_PEOPLE_FILE: optionalString,
     HOLDPOINT_JOB_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
     SLACK_BOT_TOKEN: optionalString,
     SLACK_SIGNING_SECRET: optionalString,
@@ -117,6 +118,8 @@ export interface Config {
   inspectPort: number | undefined
   /** How long a worker holds a job before another may take it over (BullMQ lockDuration). */
   jobLockMs: number
+  /** JSON file of people and groups loaded into the directory at start. */
+  peopleFile: string | undefined
   env: Env
 }
 
@@ -151,6 +154,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     resumeFirstDelayMs: env.HOLDPOINT_RESUME_FIRST_DELAY_MS,
     inspectPort: env.HOLDPOINT_INSPECT_PORT,
     jobLockMs: env.HOLDPOINT_JOB_LOCK_MS,
+    peopleFile: env.HOLDPOINT_PEOPLE_FILE,
     env,
   }
 }

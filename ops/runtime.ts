@@ -12,6 +12,8 @@ import { Keyring } from '../engine/keyring.js'
 import type { Capabilities } from '../engine/validate-create.js'
 import { createHttpApp } from '../http/app.js'
 import { BullmqEffectDispatcher } from '../queues/effect-dispatcher.js'
+import { groupExpander } from '../queues/group-expansion.js'
+import { loadPeopleFile } from './people-file.js'
 import { QueueSet } from '../queues/queue-set.js'
 import { ResumeRedriver } from '../queues/resume-redriver.js'
 import type { ResumeTarget } from '../queues/resume/resume-target.js'
@@ -21,6 +23,9 @@ import type { ResolvedConfig } from './config.js'
 import { Metrics } from './metrics.js'
 import type { HoldpointModule, ModuleContext, ModuleFactory } from './module.js'
 import { MODULES } from './modules.js'
+
+/** Request features the engine itself implements; modules add theirs (e.g. `verify`). */
+const CORE_FEATURES = ['escalation', 'reminders', 'quorum']
 
 export interface RuntimeOptions {
   server: boolean
@@ -62,10 +67,17 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
   const store = new CheckpointStore(redis, config.keyPrefix)
   const queues = new QueueSet(bullConnection, config.keyPrefix, (error, queue) => logger.error({ err: error.message, queue }, 'queue error'))
   const metrics = new Metrics(queues)
+  const directory = new Directory(redis, config.keyPrefix)
+  if (config.peopleFile) {
+    const count = await loadPeopleFile(config.peopleFile, directory)
+    logger.info({ count }, 'people loaded from HOLDPOINT_PEOPLE_FILE')
+  }
+  // Known once the modules are up; group expansion only asks at dispatch time.
+  let enabledChannels: ReadonlySet<string> = new Set(['dashboard'])
   const engine = new Engine({
     store,
     keyring,
-    dispatcher: new BullmqEffectDispatcher(queues, options.clock),
+    dispatcher: new BullmqEffectDispatcher(queues, options.clock, groupExpander(directory, () => enabledChannels)),
     observer: {
       ...metrics.observer(),
       dispatchFailed: (info) => {
@@ -75,7 +87,6 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
     },
     ...(options.clock && { clock: options.clock }),
   })
-  const directory = new Directory(redis, config.keyPrefix)
   const subscriber = options.server ? redis.duplicate() : null
   subscriber?.on('error', (e) => logger.error({ err: e.message }, 'redis (subscriber) connection error'))
   const changes = subscriber ? new ChangeFeed(subscriber, config.keyPrefix) : null
@@ -103,10 +114,13 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
   const resumeTargets = new Map<string, ResumeTarget>([['webhook', webhookTarget(config.webhookSecret)]])
   for (const target of modules.flatMap((m) => m.resumeTargets ?? [])) resumeTargets.set(target.name, target)
   const capabilities: Capabilities = {
-    channels: channels.names(),
+    // `group:` recipients expand to members' handles at dispatch time.
+    channels: new Set([...channels.names(), 'group']),
     resumeTargets: new Set(resumeTargets.keys()),
-    features: new Set(modules.flatMap((m) => m.features ?? [])),
+    features: new Set([...CORE_FEATURES, ...modules.flatMap((m) => m.features ?? [])]),
   }
+
+  enabledChannels = capabilities.channels
 
   const closers: Array<() => Promise<void>> = []
   let url: string | null = null

@@ -2,20 +2,26 @@ import type { EffectDispatcher } from '../engine/engine.js'
 import type { OutboxEntry } from '../engine/checkpoint-store.js'
 import type { StoredRequest } from '../engine/stored-request.js'
 import type { Effect } from '../machine/types.js'
-import type { DeliverJob, ResumeJob, TimerJob } from './job-data.js'
+import type { DeliverJob, ResumeJob, TimerJob, VerifyJob } from './job-data.js'
 import { jobIds } from './job-ids.js'
-import { channelOfRecipient, deliveryQueue, isDeliveryChannel, RESUME_QUEUE, TIMERS_QUEUE } from './names.js'
+import { channelOfRecipient, deliveryQueue, isDeliveryChannel, RESUME_QUEUE, TIMERS_QUEUE, VERIFY_QUEUE } from './names.js'
 import type { QueueSet } from './queue-set.js'
-import { DELIVERY_JOB, RESUME_JOB, TIMER_JOB } from './retry-policy.js'
+import { DELIVERY_JOB, RESUME_JOB, TIMER_JOB, VERIFY_JOB } from './retry-policy.js'
 
 /**
  * Turns an outbox entry into BullMQ jobs. Every job id is derived from the checkpoint and
  * the effect, so a second dispatch of the same entry adds nothing.
  */
+/** Turns `group:<name>` into its members' handles on the channels this deployment runs. */
+export type RecipientExpander = (recipients: readonly string[]) => Promise<string[]>
+
+export const noGroups: RecipientExpander = (recipients) => Promise.resolve(recipients.filter((r) => !r.startsWith('group:')))
+
 export class BullmqEffectDispatcher implements EffectDispatcher {
   constructor(
     private readonly queues: QueueSet,
     private readonly clock: () => number = Date.now,
+    private readonly expand: RecipientExpander = noGroups,
   ) {}
 
   async dispatch(entry: OutboxEntry, request: StoredRequest): Promise<void> {
@@ -26,17 +32,24 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
     const id = entry.checkpointId
     switch (effect.type) {
       case 'deliver':
+      case 'remind':
       case 'publishUpdate': {
-        const jobName = effect.type === 'deliver' ? 'deliver' : 'update'
+        const jobName = effect.type === 'publishUpdate' ? 'update' : effect.type
+        const recipients = await this.expand(effect.recipients)
         await Promise.all(
-          effect.recipients.map(async (recipient) => {
+          recipients.map(async (recipient) => {
             const channel = channelOfRecipient(recipient)
             if (!isDeliveryChannel(channel)) return
             const data: DeliverJob = { checkpointId: id, recipient }
-            const jobId = jobName === 'deliver' ? jobIds.deliver(id, entry.version, recipient) : jobIds.update(id, entry.version, recipient)
+            const jobId = jobIds[jobName](id, entry.version, recipient)
             await this.queues.add(deliveryQueue(channel), jobName, data, { ...DELIVERY_JOB, jobId })
           }),
         )
+        return
+      }
+      case 'verify': {
+        const data: VerifyJob = { checkpointId: id, attempt: effect.attempt }
+        await this.queues.add(VERIFY_QUEUE, 'verify', data, { ...VERIFY_JOB, jobId: jobIds.verify(id, effect.attempt) })
         return
       }
       case 'schedule': {

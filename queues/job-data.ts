@@ -16,3 +16,9 @@ export interface ResumeJob {
   checkpointId: string
   state: TerminalState
 }
+
+export interface VerifyJob {
+  checkpointId: string
+  /** Which verification attempt this is; a verdict for an older attempt is ignored. */
+  attempt: number
+}

@@ -10,6 +10,8 @@ const short = (value: string) => createHash('sha256').update(value).digest('base
 export const jobIds = {
   deliver: (checkpointId: string, version: number, recipient: string) => `${checkpointId}.d${version}.${short(recipient)}`,
   update: (checkpointId: string, version: number, recipient: string) => `${checkpointId}.u${version}.${short(recipient)}`,
+  remind: (checkpointId: string, version: number, recipient: string) => `${checkpointId}.r${version}.${short(recipient)}`,
+  verify: (checkpointId: string, attempt: number) => `${checkpointId}.v${attempt}`,
   timer: (checkpointId: string, timer: string, at: number) => `${checkpointId}.t.${timer}.${at}`,
   resume: (checkpointId: string) => `${checkpointId}.resume`,
 }

@@ -5,6 +5,7 @@
 export const INTAKE_QUEUE = 'checkpoints'
 export const TIMERS_QUEUE = 'timers'
 export const RESUME_QUEUE = 'resume'
+export const VERIFY_QUEUE = 'verify'
 export const DELIVERY_CHANNELS = ['dashboard', 'slack', 'email', 'telegram'] as const
 export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number]
 
@@ -12,7 +13,7 @@ export function deliveryQueue(channel: DeliveryChannel): string {
   return `deliver-${channel}`
 }
 
-export const ALL_QUEUES = [INTAKE_QUEUE, TIMERS_QUEUE, RESUME_QUEUE, ...DELIVERY_CHANNELS.map(deliveryQueue)]
+export const ALL_QUEUES = [INTAKE_QUEUE, TIMERS_QUEUE, RESUME_QUEUE, VERIFY_QUEUE, ...DELIVERY_CHANNELS.map(deliveryQueue)]
 
 export function channelOfRecipient(recipient: string): string {
   const colon = recipient.indexOf(':')

@@ -20,3 +20,5 @@ export function resumeBackoffMs(attemptsMade: number, firstDelayMs = RESUME_FIRS
 export const DELIVERY_JOB: JobsOptions = { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } }
 export const TIMER_JOB: JobsOptions = { attempts: 10, backoff: { type: 'exponential', delay: 1_000 } }
 export const RESUME_JOB: JobsOptions = { attempts: RESUME_ATTEMPTS, backoff: RESUME_BACKOFF }
+/** Verification: provider outages and 429s retry with backoff and never count as an attempt. */
+export const VERIFY_JOB: JobsOptions = { attempts: 12, backoff: { type: 'exponential', delay: 2_000 } }

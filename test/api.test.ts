@@ -4,7 +4,8 @@ import { approvalSchema, deleteKeys, eventually, startHoldpoint, testRedisUrl, t
 let hp: TestHoldpoint
 
 beforeAll(async () => {
-  hp = await startHoldpoint()
+  // The bare engine: no optional modules, so what they add is refused here.
+  hp = await startHoldpoint({ modules: [] })
 })
 afterAll(async () => {
   await hp.close()
@@ -103,12 +104,12 @@ describe('POST /v1/checkpoints', () => {
   })
 
   it('refuses what this server cannot honour instead of silently ignoring it', async () => {
-    const res = await hp.api('POST', '/v1/checkpoints', refund({ notify: ['slack:#approvals'], quorum: { approvals: 2 } }))
+    const res = await hp.api('POST', '/v1/checkpoints', refund({ notify: ['slack:#approvals'], resume: { langgraph: { apiUrl: 'http://127.0.0.1:1', threadId: 't', assistantId: 'a' } } }))
     expect(res.status).toBe(422)
     expect(res.body.errors).toEqual(
       expect.arrayContaining([
         { path: '/notify/0', message: 'the slack channel is not enabled on this server' },
-        { path: '/quorum', message: 'quorum is not supported by this server version' },
+        { path: '/resume/langgraph', message: 'resume target langgraph is not enabled on this server' },
       ]),
     )
   })

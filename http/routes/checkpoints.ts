@@ -11,6 +11,7 @@ import { valueProblems } from '../../engine/json-schema.js'
 import type { Keyring } from '../../engine/keyring.js'
 import { problemsFromZod, ValidationFailed } from '../../engine/problems.js'
 import { validateCreate, type Capabilities } from '../../engine/validate-create.js'
+import { RECIPIENT_PATTERN } from '../../engine/create-spec.js'
 import { CHECKPOINT_STATES, isTerminal, type Actor } from '../../machine/types.js'
 import type { AgentState } from '../auth.js'
 import { problem } from '../problem.js'
@@ -39,6 +40,15 @@ const answerBody = z
   .strict()
 
 const cancelBody = z.object({ reason: z.string().trim().max(1000).optional() }).strict()
+
+const extendBody = z
+  .object({ timeoutSeconds: z.number().int().min(1).max(60 * 60 * 24 * 90).optional(), expiresAt: z.iso.datetime().optional() })
+  .strict()
+  .refine((b) => (b.timeoutSeconds === undefined) !== (b.expiresAt === undefined), { message: 'give exactly one of timeoutSeconds (from now) or expiresAt' })
+
+const reassignBody = z
+  .object({ assignTo: z.array(z.string().regex(RECIPIENT_PATTERN)).min(1).max(100), notify: z.array(z.string().regex(RECIPIENT_PATTERN)).max(100).optional() })
+  .strict()
 
 const listQuery = z.object({
   state: z.enum(CHECKPOINT_STATES).optional(),
@@ -158,6 +168,32 @@ export function checkpointRoutes(deps: CheckpointRoutesDeps): Router<AgentState>
     const body = parse(cancelBody, await readJson(ctx, deps.bodyLimit))
     const by = serviceActor(ctx, ctx.state.principal)
     const updated = await engine.send(id, (now) => ({ type: 'checkpoint.cancel', now, by, ...(body.reason !== undefined && { reason: body.reason }) }))
+    ctx.body = view(updated)
+  })
+
+  router.post('/:id/extend', async (ctx) => {
+    const id = checkpointId(ctx)
+    const body = parse(extendBody, await readJson(ctx, deps.bodyLimit))
+    const by = serviceActor(ctx, ctx.state.principal)
+    const updated = await engine.send(id, (now) => ({
+      type: 'checkpoint.extend',
+      now,
+      by,
+      timeoutAt: body.expiresAt !== undefined ? Date.parse(body.expiresAt) : now + (body.timeoutSeconds ?? 0) * 1000,
+    }))
+    ctx.body = view(updated)
+  })
+
+  router.post('/:id/reassign', async (ctx) => {
+    const id = checkpointId(ctx)
+    const body = parse(reassignBody, await readJson(ctx, deps.bodyLimit))
+    const problems = [...body.assignTo, ...(body.notify ?? [])].flatMap((r, i) => {
+      const channel = r.split(':')[0] ?? r
+      return deps.capabilities.channels.has(channel) ? [] : [{ path: i < body.assignTo.length ? `/assignTo/${i}` : `/notify/${i - body.assignTo.length}`, message: `the ${channel} channel is not enabled on this server` }]
+    })
+    if (problems.length > 0) throw new ValidationFailed(problems)
+    const by = serviceActor(ctx, ctx.state.principal)
+    const updated = await engine.send(id, (now) => ({ type: 'checkpoint.reassign', now, by, assignTo: body.assignTo, ...(body.notify && { notify: body.notify }) }))
     ctx.body = view(updated)
   })
 

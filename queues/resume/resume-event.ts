@@ -16,6 +16,10 @@ export function resumeEventOf(cp: LoadedCheckpoint): ResumeEvent {
       respondedBy: ctx.respondedBy ? { ...ctx.respondedBy } : null,
       idempotencyKey: cp.request.idempotencyKey ?? null,
       metadata: cp.request.metadata ?? {},
+      // Quorum: the combined outcome and every individual answer.
+      ...(ctx.quorum !== null && { outcome: ctx.outcome, answers: ctx.answers.map((a) => ({ respondedBy: { ...a.by }, response: a.response, at: new Date(a.at).toISOString() })) }),
+      // Verification: why the last verdict went the way it did.
+      ...(ctx.lastVerdict !== null && { verification: { ...ctx.lastVerdict, attempts: ctx.attempts + (ctx.lastVerdict.passed ? 1 : 0) } }),
     },
   }
 }

@@ -19,7 +19,7 @@ export function createDeliveryWorker(channelName: DeliveryChannel, deps: WorkerD
     const { checkpointId, recipient } = job.data
     const cp = await engine.get(checkpointId)
     if (!cp) return 'checkpoint gone'
-    if (job.name === 'deliver' && isTerminal(cp.state)) return `skipped: already ${cp.state}`
+    if (job.name !== 'update' && isTerminal(cp.state)) return `skipped: already ${cp.state}`
     const channel = deps.channels.get(channelOfRecipient(recipient))
     if (!channel) throw new UnrecoverableError(`channel ${channelName} is not enabled in this worker`)
     const ctx = { checkpoint: toView(cp, deps.publicUrl), recipient, deliveryId: job.id ?? `${checkpointId}.${recipient}` }
@@ -27,6 +27,10 @@ export function createDeliveryWorker(channelName: DeliveryChannel, deps: WorkerD
       if (job.name === 'update') {
         await channel.update?.(ctx)
         return 'updated'
+      }
+      if (job.name === 'remind') {
+        await (channel.remind ?? channel.update)?.call(channel, ctx)
+        return 'reminded'
       }
       await channel.deliver(ctx)
     } catch (error) {

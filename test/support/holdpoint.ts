@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { inject } from 'vitest'
 import type { Channel } from '../../channels/channel.js'
+import type { ModuleFactory } from '../../ops/module.js'
 import { loadConfig, type ResolvedConfig } from '../../ops/config.js'
 import { createLogger } from '../../ops/logger.js'
 import { startRuntime, type Runtime } from '../../ops/runtime.js'
@@ -43,6 +44,8 @@ export interface StartOptions {
   env?: Record<string, string>
   port?: number
   clock?: () => number
+  /** Module factories to run instead of every module in ops/modules.ts. */
+  modules?: ModuleFactory[]
   /** Receives the lines modules print for the operator (e.g. the dashboard setup link). */
   announce?: (line: string) => void
 }
@@ -69,6 +72,7 @@ export async function startHoldpoint(opts: StartOptions = {}): Promise<TestHoldp
     ...(opts.channels && { channels: opts.channels }),
     ...(opts.clock && { clock: opts.clock }),
     ...(opts.announce && { announce: opts.announce }),
+    ...(opts.modules && { modules: opts.modules }),
   })
   const redis = new Redis(env.REDIS_URL!)
   redis.on('error', () => undefined)

@@ -1,0 +1,26 @@
+import type { Directory } from '../engine/directory.js'
+import type { RecipientExpander } from './effect-dispatcher.js'
+
+/**
+ * `group:<name>` in `notify` reaches every member on each channel this deployment runs:
+ * their email, Slack id and Telegram chat (the dashboard shows it to them anyway). Members
+ * come from the people directory (the people file and the dashboard's admin page).
+ */
+export function groupExpander(directory: Directory, enabledChannels: () => ReadonlySet<string>): RecipientExpander {
+  return async (recipients) => {
+    const out = new Set<string>()
+    for (const recipient of recipients) {
+      if (!recipient.startsWith('group:')) {
+        out.add(recipient)
+        continue
+      }
+      const enabled = enabledChannels()
+      for (const person of await directory.membersOf(recipient.slice('group:'.length))) {
+        if (person.email && enabled.has('email')) out.add(`email:${person.email}`)
+        if (person.slackId && enabled.has('slack')) out.add(`slack:${person.slackId}`)
+        if (person.telegramChatId && enabled.has('telegram')) out.add(`telegram:${person.telegramChatId}`)
+      }
+    }
+    return [...out]
+  }
+}
