@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { isTerminal } from '../../machine/types.js'
 import type { Channel, DeliveryContext } from '../channel.js'
-import { composeOutcomeMail, composeRequestMail } from './email-message.js'
+import { composeOutcomeMail, composeReminderMail, composeRequestMail } from './email-message.js'
 import { linksFor, type LinkDeps } from './email-links.js'
 import type { SmtpMailer } from './smtp-mailer.js'
 import { threadHeaders, type ThreadHeaders } from './threading.js'
@@ -25,7 +26,10 @@ export function addressOf(recipient: string): string {
   return recipient.slice(recipient.indexOf(':') + 1).toLowerCase()
 }
 
-export function createEmailChannel(deps: EmailChannelDeps): Channel {
+/** `remind` is optional on Channel; it is declared here so the email channel has it either way. */
+export type EmailChannel = Channel & { remind(ctx: DeliveryContext): Promise<void> }
+
+export function createEmailChannel(deps: EmailChannelDeps): EmailChannel {
   const sentKey = (h: ThreadHeaders) => `${deps.prefix}:email:sent:${h.messageId}`
 
   async function sendOnce(headers: ThreadHeaders, send: () => Promise<void>): Promise<void> {
@@ -42,6 +46,17 @@ export function createEmailChannel(deps: EmailChannelDeps): Channel {
       await sendOnce(headers, async () => {
         const links = await linksFor(deps, ctx.checkpoint, to)
         await deps.mailer.send({ to, ...composeRequestMail(ctx.checkpoint, links), ...headers })
+      })
+    },
+    async remind(ctx: DeliveryContext) {
+      if (isTerminal(ctx.checkpoint.state)) return
+      const to = addressOf(ctx.recipient)
+      // One Message-ID per reminder job, so a retried reminder is still one mail.
+      const tag = createHash('sha256').update(ctx.deliveryId).digest('hex').slice(0, 12)
+      const headers = threadHeaders(ctx.checkpoint.id, to, deps.domain, `reminder-${tag}`)
+      await sendOnce(headers, async () => {
+        const links = await linksFor(deps, ctx.checkpoint, to)
+        await deps.mailer.send({ to, ...composeReminderMail(ctx.checkpoint, links), ...headers })
       })
     },
     async update(ctx: DeliveryContext) {

@@ -59,6 +59,16 @@ export function composeRequestMail(cp: CheckpointView, links: RequestLinks, now 
   return { subject: baseSubject(cp.task), text: text.join('\n'), html: html.join('\n') }
 }
 
+/** A reminder repeats the request (with fresh links) as a reply in the same thread. */
+export function composeReminderMail(cp: CheckpointView, links: RequestLinks, now = Date.now()): ComposedMail {
+  const request = composeRequestMail(cp, links, now)
+  return {
+    subject: `Re: ${request.subject}`,
+    text: `Reminder: this still needs an answer.\n\n${request.text}`,
+    html: request.html.replace('<div', '<p style="font-weight:600">Reminder: this still needs an answer.</p><div'),
+  }
+}
+
 export function composeOutcomeMail(cp: CheckpointView): ComposedMail {
   const line = outcomeLine(cp)
   return {

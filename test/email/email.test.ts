@@ -1,6 +1,8 @@
 import type { ParsedMail } from 'mailparser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { EmailChannel } from '../../channels/email/email-channel.js'
 import { mintMagicLink } from '../../channels/email/magic-link.js'
+import { toView } from '../../engine/checkpoint-view.js'
 import { openDashboardGrant } from '../../engine/dashboard-grant.js'
 import { Keyring, parseSecretKeys } from '../../engine/keyring.js'
 import { approvalSchema, deleteKeys, eventually, startHoldpoint, testRedisUrl, type TestHoldpoint } from '../support/holdpoint.js'
@@ -237,5 +239,23 @@ describe('SMTP failures', () => {
     const outcome = await mailFor('ana@example.com', id, 'outcome')
     expect(outcome.inReplyTo).toBe(request.messageId)
     expect(outcome.text).toContain('Cancelled')
+  })
+
+  it('threads a reminder under the request, with links that still work', async () => {
+    const id = await create(refund({ notify: ['email:ana@example.com'] }))
+    const request = await mailFor('ana@example.com', id)
+    // Reminder jobs come from the reminders feature; here the channel is driven directly.
+    const channel = hp.runtime.modules.find((m) => m.name === 'email')!.channel as EmailChannel
+    const ctx = { checkpoint: toView((await hp.runtime.engine.get(id))!, hp.url), recipient: 'email:ana@example.com', deliveryId: `${id}.r1` }
+    await channel.remind(ctx)
+    await channel.remind(ctx)
+    const reminders = sink.to('ana@example.com').filter((m) => m.messageId?.includes(id) && m.messageId.includes('.reminder-'))
+    expect(reminders).toHaveLength(1)
+    expect(reminders[0]!.inReplyTo).toBe(request.messageId)
+    expect(reminders[0]!.subject).toBe(`Re: ${request.subject}`)
+    expect(reminders[0]!.text).toContain('Reminder: this still needs an answer.')
+    const [, reject] = linksIn(reminders[0]!) as [string, string]
+    expect((await formPost(reject)).status).toBe(200)
+    expect((await checkpoint(id)).response).toEqual({ approved: false })
   })
 })
