@@ -104,12 +104,12 @@ describe('POST /v1/checkpoints', () => {
   })
 
   it('refuses what this server cannot honour instead of silently ignoring it', async () => {
-    const res = await hp.api('POST', '/v1/checkpoints', refund({ notify: ['slack:#approvals'], resume: { langgraph: { apiUrl: 'http://127.0.0.1:1', threadId: 't', assistantId: 'a' } } }))
+    const res = await hp.api('POST', '/v1/checkpoints', refund({ notify: ['slack:#approvals'], resume: { inngest: {} } }))
     expect(res.status).toBe(422)
     expect(res.body.errors).toEqual(
       expect.arrayContaining([
         { path: '/notify/0', message: 'the slack channel is not enabled on this server' },
-        { path: '/resume/langgraph', message: 'resume target langgraph is not enabled on this server' },
+        { path: '/resume/inngest', message: 'resume target inngest is not enabled on this server' },
       ]),
     )
   })
