@@ -26,7 +26,8 @@
  * Returns {1, version} on success, or a negative code from CommitStatus:
  * {-1, currentVersion} version moved on; {-2} unknown checkpoint; {-3, record} idempotency key
  * already used; {-4} audit head moved on.
- * Emits PUBLISH on ARGV[13] with `{"id","state","version"}`.
+ * Emits PUBLISH on ARGV[13] with `{"id","state","version"}`, for audit-only appends too (same
+ * state and version), so live views such as the dashboard timeline see views and resumes.
  */
 export const COMMIT_CHECKPOINT_LUA = `
 local expected = tonumber(ARGV[1])
@@ -70,9 +71,7 @@ if ARGV[8] ~= '' then
   redis.call('ZADD', KEYS[4], ARGV[9], ARGV[7])
 end
 
-if expected ~= -1 then
-  redis.call('PUBLISH', ARGV[13], cjson.encode({id = ARGV[14], state = ARGV[4], version = version}))
-end
+redis.call('PUBLISH', ARGV[13], cjson.encode({id = ARGV[14], state = ARGV[4], version = version}))
 return {1, version}
 `
 

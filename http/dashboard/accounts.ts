@@ -28,16 +28,19 @@ export class Accounts {
     return (await this.directory.list()).some((p) => p.role === 'operator')
   }
 
-  /** A first-run link; replaces any earlier one, so only the latest printed link works. */
+  /**
+   * A first-run link. Every server process that starts before an operator exists prints
+   * one; any of them works, and the first one used wins (see claimFirstRun).
+   */
   async mintFirstRunInvite(): Promise<string> {
     const token = randomBytes(24).toString('base64url')
-    const previous = await this.redis.get(this.keys.firstRun)
-    const tx = this.redis.multi()
-    if (previous) tx.del(previous)
-    tx.set(this.keys.invite(token), JSON.stringify({ kind: 'first-operator' } satisfies Invite), 'EX', INVITE_TTL_SECONDS)
-    tx.set(this.keys.firstRun, this.keys.invite(token), 'EX', INVITE_TTL_SECONDS)
-    await tx.exec()
+    await this.redis.set(this.keys.invite(token), JSON.stringify({ kind: 'first-operator' } satisfies Invite), 'EX', INVITE_TTL_SECONDS)
     return token
+  }
+
+  /** Of two first-run links used at the same moment, only one creates an operator. */
+  async claimFirstRun(): Promise<boolean> {
+    return (await this.redis.set(this.keys.firstRun, String(Date.now()), 'NX')) === 'OK'
   }
 
   async mintInvite(personId: string): Promise<string> {

@@ -71,7 +71,7 @@ export function authRoutes(deps: DashDeps): Router {
     if (!invite) throw problem(404, 'invite-used', 'Link used or expired', 'This setup link was already used or has expired.')
     let person: Person | null
     if (invite.kind === 'first-operator') {
-      if (await accounts.operatorExists()) throw problem(409, 'operator-exists', 'Already set up', 'An operator already exists; sign in instead.')
+      if ((await accounts.operatorExists()) || !(await accounts.claimFirstRun())) throw problem(409, 'operator-exists', 'Already set up', 'An operator already exists; sign in instead.')
       const input = { name: body.name!, email: body.email!, role: 'operator' as const }
       person = await directory.upsert(personSchema.parse({ ...input, id: await accounts.freeId(input) }))
     } else {

@@ -1,4 +1,3 @@
-import { PassThrough } from 'node:stream'
 import { Router } from '@koa/router'
 import type { Change } from '../../engine/change-feed.js'
 import type { DashDeps } from './deps.js'
@@ -18,17 +17,17 @@ export function eventRoutes(deps: DashDeps): { router: Router; closeAll(): void 
 
   router.get('/ui/api/events', async (ctx) => {
     const viewer = await auth.requireViewer(ctx)
-    const stream = new PassThrough()
+    // The stream is written by hand: Koa's body piping treats every closed tab as an error.
+    ctx.status = 200
+    ctx.respond = false
+    const res = ctx.res
     ctx.req.socket.setTimeout(0)
     ctx.req.socket.setNoDelay(true)
-    ctx.status = 200
-    ctx.type = 'text/event-stream'
-    ctx.set('cache-control', 'no-store')
-    ctx.set('x-accel-buffering', 'no')
-    ctx.body = stream
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'keep-alive' })
+    const stream = res
 
     const send = (event: string, data: unknown) => {
-      if (!stream.writableEnded) stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+      if (!stream.writableEnded && !stream.destroyed) stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
     }
     const forward = async (change: Change) => {
       const cp = await engine.get(change.id)
@@ -41,7 +40,7 @@ export function eventRoutes(deps: DashDeps): { router: Router; closeAll(): void 
       // A signed-out session stops receiving at the next heartbeat.
       deps.sessions
         .get(viewer.sessionId)
-        .then((session) => (session ? stream.write(': keep-alive\n\n') : close()))
+        .then((session) => (session && !stream.destroyed ? stream.write(': keep-alive\n\n') : close()))
         .catch(() => close())
     }, HEARTBEAT_MS)
     const close = () => {

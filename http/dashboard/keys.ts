@@ -23,7 +23,7 @@ export class DashKeys {
   invite(token: string): string {
     return `${this.base}:invite:${digest(token)}`
   }
-  /** The latest first-run setup token digest; a newer start replaces it. */
+  /** Set once, when the first operator is created through a first-run link. */
   get firstRun(): string {
     return `${this.base}:first-run`
   }

@@ -79,7 +79,14 @@ export function AnswerForm({ schema, onSubmit }: { schema: JsonSchema; onSubmit:
         uiSchema={uiSchema}
         validator={validator}
         formData={formData}
-        onChange={(e) => setFormData(e.formData)}
+        onChange={(e) => {
+          setFormData(e.formData)
+          // The server's errors describe the last submission; once the reviewer edits, they are stale.
+          if (extraErrors) {
+            setExtraErrors(undefined)
+            setMessage(null)
+          }
+        }}
         onSubmit={(e) => void submit(e.formData)}
         noValidate
         noHtml5Validate

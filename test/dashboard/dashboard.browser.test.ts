@@ -1,0 +1,238 @@
+import { mkdir, readFile } from 'node:fs/promises'
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { deleteKeys, eventually, startHoldpoint, testRedisUrl, type TestHoldpoint } from '../support/holdpoint.js'
+import { WebhookReceiver } from '../support/webhook-receiver.js'
+import { DashClient, inertEmailChannel, PASSWORD, refundRequest, requireBuiltUi, startDashboardHoldpoint } from './support.js'
+
+/**
+ * The dashboard in real headless Chromium against a running Holdpoint (server + workers) on
+ * the real Redis, plus a second server process on the same deployment to show that live
+ * updates travel through Redis pub/sub. One browser for the file; one context per person.
+ */
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+const SCREENSHOTS = new URL('../../docs/img/', import.meta.url)
+
+
+/** Playwright's web-first assertions are not in vitest's expect; these wait the same way. */
+const shown = (locator: Locator) => locator.waitFor({ state: 'visible' })
+const containsText = (locator: Locator, text: string) => locator.filter({ hasText: text }).first().waitFor({ state: 'visible' })
+const hasExactText = (locator: Locator, text: string) => eventually(async () => (await locator.textContent())?.trim() === text, 10_000)
+const absent = (locator: Locator) => eventually(async () => (await locator.count()) === 0, 10_000)
+
+let hp: TestHoldpoint
+let other: TestHoldpoint
+let setupToken: string
+let browser: Browser
+let receiver: WebhookReceiver
+const contexts: BrowserContext[] = []
+let operatorPage: Page
+let anaPage: Page
+let benPage: Page
+let caraPage: Page
+
+beforeAll(async () => {
+  requireBuiltUi()
+  receiver = await new WebhookReceiver().start()
+  ;({ hp, setupToken } = await startDashboardHoldpoint())
+  other = await startHoldpoint({ env: hp.env, worker: false, channels: [inertEmailChannel] })
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  await mkdir(SCREENSHOTS, { recursive: true })
+})
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined)
+  await browser?.close()
+  await other?.close()
+  await hp?.close()
+  await receiver?.close()
+  if (hp) await deleteKeys(testRedisUrl(), hp.prefix)
+})
+
+async function newPage(viewport = { width: 1280, height: 860 }): Promise<Page> {
+  const context = await browser.newContext({ viewport, acceptDownloads: true })
+  contexts.push(context)
+  const page = await context.newPage()
+  page.setDefaultTimeout(10_000)
+  return page
+}
+
+async function signIn(page: Page, login: string, password = PASSWORD) {
+  await page.goto(`${hp.url}/`)
+  await page.waitForURL(/\/login/)
+  await page.getByLabel('Email or username').fill(login)
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('heading', { name: 'Inbox' }).waitFor()
+}
+
+async function create(body: Record<string, unknown>, via: TestHoldpoint = hp): Promise<{ id: string }> {
+  const res = await via.api('POST', '/v1/checkpoints', body)
+  expect(res.status).toBe(201)
+  return res.body
+}
+
+describe('the dashboard in Chromium', () => {
+  it('first run: the printed setup link lets the first operator choose a password, then sign in', async () => {
+    operatorPage = await newPage()
+    await operatorPage.goto(`${hp.url}/`)
+    await operatorPage.waitForURL(/\/login\?next=%2F$/)
+    await operatorPage.goto(`${hp.url}/setup/${setupToken}`)
+    await operatorPage.getByLabel('Your name').fill('Olga Operator')
+    await operatorPage.getByLabel('Email').fill('olga@example.com')
+    await operatorPage.getByLabel('Password', { exact: true }).fill(PASSWORD)
+    await operatorPage.getByLabel('Confirm password').fill(PASSWORD)
+    await operatorPage.getByRole('button', { name: 'Create operator account' }).click()
+    await operatorPage.getByRole('heading', { name: 'Inbox' }).waitFor()
+
+    await operatorPage.getByRole('button', { name: 'Sign out' }).click()
+    await operatorPage.waitForURL(/\/login$/)
+    await operatorPage.getByLabel('Email or username').fill('olga@example.com')
+    await operatorPage.getByLabel('Password').fill('not the password')
+    await operatorPage.getByRole('button', { name: 'Sign in' }).click()
+    await operatorPage.getByRole('alert').filter({ hasText: 'do not match' }).waitFor()
+    await operatorPage.getByLabel('Password').fill(PASSWORD)
+    await operatorPage.getByRole('button', { name: 'Sign in' }).click()
+    await operatorPage.getByRole('heading', { name: 'Inbox' }).waitFor()
+    await shown(operatorPage.getByRole('link', { name: 'People' }))
+  })
+
+  it('an operator adds reviewers; an invite link lets a reviewer choose a password', async () => {
+    await operatorPage.getByRole('link', { name: 'People' }).click()
+    const invites: Record<string, string> = {}
+    for (const [name, email, groups] of [
+      ['Ana Ruiz', 'ana@example.com', 'finance'],
+      ['Ben Okafor', 'ben@example.com', 'finance'],
+      ['Cara Lind', 'cara@example.com', 'support'],
+    ] as const) {
+      await operatorPage.getByLabel('Name', { exact: true }).fill(name)
+      await operatorPage.getByLabel('Email').fill(email)
+      await operatorPage.getByLabel('Groups').fill(groups)
+      await operatorPage.getByRole('button', { name: 'Add person' }).click()
+      const link = operatorPage.getByLabel(`Invite link for ${name}`, { exact: true })
+      await link.waitFor()
+      invites[email] = await link.inputValue()
+    }
+    await shown(operatorPage.getByRole('heading', { name: 'Everyone (4)' }))
+
+    anaPage = await newPage()
+    await anaPage.goto(invites['ana@example.com']!)
+    await anaPage.getByRole('heading', { name: 'Choose your password' }).waitFor()
+    await anaPage.getByLabel('Password', { exact: true }).fill(PASSWORD)
+    await anaPage.getByLabel('Confirm password').fill(PASSWORD)
+    await anaPage.getByRole('button', { name: 'Set password and sign in' }).click()
+    await anaPage.getByRole('heading', { name: 'Inbox' }).waitFor()
+    // An invite works once.
+    const reuse = await newPage()
+    await reuse.goto(invites['ana@example.com']!)
+    await reuse.getByRole('alert').filter({ hasText: 'already used' }).waitFor()
+
+    for (const email of ['ben@example.com', 'cara@example.com']) {
+      const client = new DashClient(hp.url)
+      expect((await client.req('POST', '/ui/api/setup', { token: invites[email]!.split('/setup/')[1], password: PASSWORD })).status).toBe(200)
+    }
+    benPage = await newPage()
+    await signIn(benPage, 'ben@example.com')
+    caraPage = await newPage({ width: 390, height: 844 })
+    await signIn(caraPage, 'cara@example.com')
+  })
+
+  it('a checkpoint created over the API appears live in the inbox, via another server process', async () => {
+    await anaPage.evaluate(() => ((window as unknown as { marker: string }).marker = 'no reload'))
+    await anaPage.locator('.live-live').waitFor()
+    await create(refundRequest({ task: 'Refund $40 to cus_11 for a late delivery?', assignTo: ['email:ana@example.com'] }), other)
+    await create(refundRequest({ task: 'Issue store credit of $15 to cus_19?', assignTo: ['email:ben@example.com'] }), other)
+    const cp = await create(refundRequest({ task: 'Approve a $250 refund for cus_42?', assignTo: ['email:ana@example.com', 'email:ben@example.com'] }), other)
+    const row = anaPage.locator(`li[data-id="${cp.id}"]`)
+    await row.waitFor()
+    await containsText(row, 'Approve a $250 refund for cus_42?')
+    expect(await anaPage.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('no reload')
+    await eventually(async () => (await anaPage.locator('.rows > li').count()) === 3)
+    await anaPage.locator(`li[data-id="${cp.id}"] .badge`).filter({ hasText: 'Waiting' }).waitFor()
+    await anaPage.screenshot({ path: new URL('inbox.png', SCREENSHOTS).pathname })
+  })
+
+  it('claim by one reviewer: a second reviewer sees it claimed, live', async () => {
+    const cp = await create(
+      refundRequest({ task: 'Refund duplicate charge ch_2 for cus_42?', assignTo: ['email:ana@example.com', 'email:ben@example.com'], resume: { webhook: { url: receiver.url } } }),
+    )
+    await anaPage.goto(`${hp.url}/checkpoints/${cp.id}`)
+    await benPage.goto(`${hp.url}/checkpoints/${cp.id}`)
+    await benPage.getByRole('button', { name: 'Claim' }).waitFor()
+    await anaPage.getByRole('button', { name: 'Claim' }).click()
+    await hasExactText(anaPage.locator('.claim-holder'), 'You')
+    await hasExactText(benPage.locator('.claim-holder'), 'Ana Ruiz (dashboard)')
+    await shown(benPage.getByText('Ana Ruiz has claimed this checkpoint.'))
+    await absent(benPage.getByRole('button', { name: 'Submit answer' }))
+    await absent(benPage.getByRole('button', { name: 'Claim' }))
+    ;(globalThis as { claimedId?: string }).claimedId = cp.id
+  })
+
+  it('an invalid answer shows the server’s error next to the field and changes nothing', async () => {
+    const id = (globalThis as { claimedId?: string }).claimedId!
+    await anaPage.getByLabel('Yes').check()
+    await anaPage.getByLabel('Amount to refund (USD)').fill('900')
+    await anaPage.getByRole('button', { name: 'Submit answer' }).click()
+    const field = anaPage.locator('.form-group.has-error').filter({ has: anaPage.getByLabel('Amount to refund (USD)') })
+    await containsText(field, 'must be <= 250')
+    await containsText(anaPage.getByRole('alert'), 'Please correct the highlighted fields.')
+    const after = await hp.api('GET', `/v1/checkpoints/${id}`)
+    expect(after.body).toMatchObject({ state: 'claimed', response: null })
+    await anaPage.locator('.tl-refused').waitFor()
+  })
+
+  it('a valid answer resolves the checkpoint and fires the resume webhook', async () => {
+    const id = (globalThis as { claimedId?: string }).claimedId!
+    await anaPage.getByLabel('Amount to refund (USD)').fill('250')
+    await anaPage.getByLabel('Reason').selectOption('duplicate')
+    await anaPage.getByLabel('Note for the customer').fill('Refunded the duplicate charge ch_2.')
+    await anaPage.getByRole('heading', { name: 'Timeline' }).scrollIntoViewIfNeeded()
+    await anaPage.evaluate(() => window.scrollTo(0, 0))
+    await anaPage.screenshot({ path: new URL('checkpoint.png', SCREENSHOTS).pathname, fullPage: true })
+    await anaPage.getByRole('button', { name: 'Submit answer' }).click()
+    await anaPage.getByRole('heading', { name: 'Outcome' }).waitFor()
+    await containsText(anaPage.locator('.outcome'), 'Answered by Ana Ruiz (dashboard)')
+    await shown(benPage.getByRole('heading', { name: 'Outcome' }))
+    const hook = await eventually(async () => receiver.received.find((h) => h.body.includes(id)))
+    const body = JSON.parse(hook.body)
+    expect(body).toMatchObject({
+      type: 'checkpoint.resolved',
+      data: { checkpointId: id, state: 'resolved', response: { approved: true, amountUsd: 250, reason: 'duplicate' }, respondedBy: { channel: 'dashboard', actor: 'ana', name: 'Ana Ruiz' } },
+    })
+    expect(hook.headers['webhook-signature']).toMatch(/^v1,/)
+    await anaPage.locator('.tl-resumed').waitFor()
+  })
+
+  it('a reviewer cannot see or answer a checkpoint not routed to them (UI and API)', async () => {
+    const cp = await create(refundRequest({ task: 'Secret: refund for cus_99', notify: ['email:ana@example.com'], assignTo: ['email:ana@example.com'] }))
+    await caraPage.goto(`${hp.url}/?state=`)
+    await caraPage.getByRole('heading', { name: 'Inbox' }).waitFor()
+    await caraPage.locator('.rows > li').first().waitFor()
+    await absent(caraPage.getByText('Secret: refund for cus_99'))
+    await caraPage.goto(`${hp.url}/checkpoints/${cp.id}`)
+    await caraPage.getByRole('heading', { name: 'Checkpoint not found' }).waitFor()
+
+    const cara = new DashClient(hp.url)
+    await cara.login('cara@example.com', PASSWORD)
+    expect((await cara.req('GET', `/ui/api/checkpoints/${cp.id}`)).status).toBe(404)
+    expect((await cara.req('POST', `/ui/api/checkpoints/${cp.id}/answer`, { response: { approved: true, amountUsd: 1 } })).status).toBe(404)
+    expect((await hp.api('GET', `/v1/checkpoints/${cp.id}`)).body.response).toBeNull()
+  })
+
+  it('the operator searches the audit and exports it as CSV and JSONL', async () => {
+    await operatorPage.getByRole('link', { name: 'Audit' }).click()
+    await operatorPage.getByLabel('Actor').fill('ana')
+    await operatorPage.getByRole('button', { name: 'Search' }).click()
+    const table = operatorPage.locator('.audit-table')
+    await containsText(table, 'Answered')
+    await containsText(table, 'Refund duplicate charge ch_2 for cus_42?')
+    for (const [label, check] of [
+      ['Export CSV', (text: string) => text.startsWith('checkpoint_id,task,seq,at,kind') && text.includes(',answered,resolved,dashboard,ana,Ana Ruiz,')],
+      ['Export JSONL', (text: string) => text.trim().split('\n').every((l) => JSON.parse(l).actor.actor.includes('ana'))],
+    ] as const) {
+      const [download] = await Promise.all([operatorPage.waitForEvent('download'), operatorPage.getByRole('link', { name: label }).click()])
+      const text = await readFile(await download.path(), 'utf8')
+      expect(check(text)).toBe(true)
+    }
+  })
+})
