@@ -3,6 +3,8 @@ import type { PersistedCheckpoint } from '../machine/index.js'
 import type { CheckpointState, Effect } from '../machine/types.js'
 import type { AuditEntry } from './audit.js'
 import type { StoredRequest } from './stored-request.js'
+import { AtRest } from './at-rest.js'
+import type { FieldCipher } from './field-cipher.js'
 import { Keys } from './keys.js'
 import { COMMIT_CHECKPOINT_LUA, CommitStatus } from './scripts/commit-checkpoint.js'
 
@@ -63,11 +65,16 @@ export function outboxField(id: string, version: number): string {
 export class CheckpointStore {
   readonly keys: Keys
 
+  private readonly atRest: AtRest
+
   constructor(
     readonly redis: Redis,
     prefix: string,
+    /** Seals payloads, answers and audit data at rest; null stores plaintext (tests of the store only). */
+    cipher: FieldCipher | null = null,
   ) {
     this.keys = new Keys(prefix)
+    this.atRest = new AtRest(cipher)
     // defineCommand is per connection; several stores may share one.
     if (typeof (redis as Partial<Redis>).commitCheckpoint !== 'function') {
       redis.defineCommand('commitCheckpoint', { numberOfKeys: 8, lua: COMMIT_CHECKPOINT_LUA })
@@ -88,8 +95,8 @@ export class CheckpointStore {
     if (!req || !snap || !ver || head == null || !state) return null
     return {
       id,
-      request: JSON.parse(req) as StoredRequest,
-      persisted: JSON.parse(snap) as PersistedCheckpoint,
+      request: this.atRest.openRequest(JSON.parse(req) as StoredRequest),
+      persisted: this.atRest.openSnapshot(JSON.parse(snap) as PersistedCheckpoint),
       state: state as CheckpointState,
       version: Number(ver),
       auditHead: head,
@@ -113,14 +120,14 @@ export class CheckpointStore {
       idem ? k.idempotency(idem.scope, idem.key) : '',
       String(args.expectedVersion),
       args.expectedHead,
-      args.next ? JSON.stringify(args.next.persisted) : '',
+      args.next ? JSON.stringify(this.atRest.sealSnapshot(args.next.persisted)) : '',
       args.state,
-      JSON.stringify(args.audit),
+      JSON.stringify(this.atRest.sealAudit(args.audit)),
       args.audit.hash,
       outbox ? outboxField(args.id, outbox.version) : '',
       outbox ? JSON.stringify(outbox) : '',
       String(args.now),
-      args.create ? JSON.stringify(args.create.request) : '',
+      args.create ? JSON.stringify(this.atRest.sealRequest(args.create.request)) : '',
       idem?.record ?? '',
       String(idem?.ttlSeconds ?? 0),
       k.changes,
@@ -138,7 +145,7 @@ export class CheckpointStore {
 
   async readAudit(id: string): Promise<AuditEntry[]> {
     const raw = await this.redis.lrange(this.keys.audit(id), 0, -1)
-    return raw.map((line) => JSON.parse(line) as AuditEntry)
+    return raw.map((line) => this.atRest.openAudit(JSON.parse(line) as AuditEntry))
   }
 
   /** Newest first. `cursor` is the last id of the previous page. */

@@ -10,10 +10,14 @@ const jsonObject = z.record(z.string(), z.unknown())
 export const RECIPIENT_PATTERN =
   /^(dashboard|slack:#[\w.-]{1,80}|slack:@?[UW][A-Z0-9]{2,30}|slack:[^@\s:]+@[^@\s]+|email:[^@\s]+@[^@\s]+\.[^@\s]+|telegram:-?\d{1,20}|group:[\w.-]{1,64})$/
 
-const recipient = z.string().regex(RECIPIENT_PATTERN, {
-  message:
-    'expected dashboard, slack:#channel, slack:@U…, slack:U…, slack:person@example.com, email:person@example.com, telegram:<chat id> or group:<name>',
-})
+const recipient = z
+  .string()
+  .regex(RECIPIENT_PATTERN, {
+    message:
+      'expected dashboard, slack:#channel, slack:@U…, slack:U…, slack:person@example.com, email:person@example.com, telegram:<chat id> or group:<name>',
+  })
+  // Addresses compare case-insensitively everywhere (assignTo matching, dedupe), so store them lower-case.
+  .transform((r) => (r.startsWith('email:') || /^slack:[^@]+@/.test(r) ? r.toLowerCase() : r))
 
 const recipients = z.array(recipient).min(1).max(100)
 

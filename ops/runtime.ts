@@ -8,6 +8,7 @@ import { ChangeFeed } from '../engine/change-feed.js'
 import { Directory } from '../engine/directory.js'
 import { CheckpointStore } from '../engine/checkpoint-store.js'
 import { Engine } from '../engine/engine.js'
+import { FieldCipher } from '../engine/field-cipher.js'
 import { Keyring } from '../engine/keyring.js'
 import type { Capabilities } from '../engine/validate-create.js'
 import { createHttpApp } from '../http/app.js'
@@ -64,7 +65,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
   bullConnection.on('error', (e) => logger.error({ err: e.message }, 'redis (queues) connection error'))
 
   const keyring = new Keyring(config.secretKeys)
-  const store = new CheckpointStore(redis, config.keyPrefix)
+  const store = new CheckpointStore(redis, config.keyPrefix, new FieldCipher(keyring))
   const queues = new QueueSet(bullConnection, config.keyPrefix, (error, queue) => logger.error({ err: error.message, queue }, 'queue error'))
   const metrics = new Metrics(queues)
   const directory = new Directory(redis, config.keyPrefix)

@@ -189,9 +189,10 @@ describe('reading, answering, cancelling', () => {
     const { body: cp } = await hp.api('POST', '/v1/checkpoints', refund())
     await hp.api('POST', `/v1/checkpoints/${cp.id}/response`, { response: { approved: false }, actor: 'ana' })
     const key = `${hp.prefix}:audit:{${cp.id}}`
-    const first = JSON.parse((await hp.redis.lindex(key, 1))!)
-    first.data.response = { approved: true }
-    await hp.redis.lset(key, 1, JSON.stringify(first))
+    // Someone with write access to Redis rewrites who answered.
+    const entry = JSON.parse((await hp.redis.lindex(key, 1))!)
+    entry.actor.actor = 'someone-else'
+    await hp.redis.lset(key, 1, JSON.stringify(entry))
     const audit = await hp.api('GET', `/v1/checkpoints/${cp.id}/audit`)
     expect(audit.body.chain).toMatchObject({ intact: false, brokenAt: 1 })
   })

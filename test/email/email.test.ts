@@ -76,7 +76,7 @@ describe('email delivery', () => {
       const cp = await checkpoint(id)
       return cp.state === 'delivered' && cp
     })
-    expect(delivered.deliveredTo).toEqual(['email:Ana@Example.com'])
+    expect(delivered.deliveredTo).toEqual(['email:ana@example.com'])
   })
 
   it('opening a link only shows a confirmation page; confirming answers as the recipient; the outcome lands in the same thread', async () => {
