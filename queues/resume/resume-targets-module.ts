@@ -3,16 +3,19 @@ import { inngestTarget } from './inngest-target.js'
 import { langgraphTarget } from './langgraph-target.js'
 import { queueTarget } from './queue-target.js'
 import type { ResumeTarget } from './resume-target.js'
+import { temporalTarget } from './temporal-target.js'
 
 /**
- * The workflow-engine resume targets. `queue` (Holdpoint's own Redis) and `langgraph` (its
- * address and key travel in each request) are always on; `inngest` is on once
- * INNGEST_EVENT_KEY or INNGEST_BASE_URL says where to send. A request naming a target that is off gets a 422 at create time, never a silent drop.
+ * The workflow-engine resume targets. `queue` (Holdpoint's own Redis), `langgraph` and
+ * `temporal` (their addresses travel in each request) are always on; `inngest` is on once
+ * INNGEST_EVENT_KEY or INNGEST_BASE_URL says where to send. A request naming a target that
+ * is off gets a 422 at create time, never a silent drop.
  */
 export const resumeTargetsModule: ModuleFactory = (ctx) => {
   const { env } = ctx.config
   const queue = queueTarget(ctx.queues.connection, ctx.config.keyPrefix)
-  const targets: ResumeTarget[] = [queue, langgraphTarget()]
+  const temporal = temporalTarget()
+  const targets: ResumeTarget[] = [queue, langgraphTarget(), temporal]
   if (env.INNGEST_EVENT_KEY !== undefined || env.INNGEST_BASE_URL !== undefined) {
     targets.push(inngestTarget({ eventKey: env.INNGEST_EVENT_KEY, baseUrl: env.INNGEST_BASE_URL }))
   } else {
@@ -21,6 +24,8 @@ export const resumeTargetsModule: ModuleFactory = (ctx) => {
   return {
     name: 'resume-targets',
     resumeTargets: targets,
-    close: () => queue.close(),
+    close: async () => {
+      await Promise.all([queue.close(), temporal.close()])
+    },
   }
 }
