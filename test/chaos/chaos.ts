@@ -212,7 +212,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       if (decisive !== 1) violations.push(`${id} has ${decisive} deciding actions (${kinds.join(',')})`)
     }
     const sample = receiver.received[0]
-    if (sample) await verifyWebhook({ secret: env.HOLDPOINT_WEBHOOK_SECRET!, headers: sample.headers as Record<string, string>, body: sample.body, toleranceSeconds: 3600 }).catch(() => violations.push('a resume webhook failed signature verification'))
+    if (sample) await verifyWebhook({ secret: env.HOLDPOINT_WEBHOOK_SECRET!, headers: sample.headers, body: sample.body, toleranceSeconds: 3600 }).catch(() => violations.push('a resume webhook failed signature verification'))
     const listed = await countCheckpoints(redis.url, env.HOLDPOINT_KEY_PREFIX!)
     if (listed !== opts.checkpoints) violations.push(`${listed} checkpoints exist for ${opts.checkpoints} creates (idempotency broken)`)
 
