@@ -27,7 +27,8 @@ const root = fileURLToPath(new URL('../../', import.meta.url))
 const full = process.argv.includes('--full')
 const LIFECYCLES = full ? 3000 : 600
 const CONCURRENCIES = [1, 8, 32, 64]
-const PENDING_FOR_MEMORY = full ? 100_000 : 10_000
+const PENDING_STAGES = full ? [1_000, 10_000, 100_000] : [1_000, 10_000]
+const PENDING_FOR_MEMORY = PENDING_STAGES.at(-1)!
 const approval = { type: 'object', properties: { approved: { type: 'boolean' } }, required: ['approved'] }
 
 interface LifecycleTimes {
@@ -211,22 +212,52 @@ async function main(): Promise<void> {
       rows.push({ concurrency: c, holdpoint: hp, ceiling })
     }
 
-    // Memory per pending checkpoint: 200-byte payloads, never answered.
+    // Growing the pending set (200-byte payloads, 24 h deadlines, so each is also a pending
+    // timer): at each size, create and answer latency at concurrency 1, and how late 100
+    // short deadlines fire among all those timers.
     const memBefore = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1])
-    const progress = new Progress(`pending checkpoints (${PENDING_FOR_MEMORY})`, PENDING_FOR_MEMORY)
     const payload = { note: 'x'.repeat(180), amountUsd: 250 }
-    await runPool(PENDING_FOR_MEMORY, 64, async () => {
-      const res = await fetch(`${hpBase}/v1/checkpoints`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ task: 'Pending forever', payload, responseSchema: approval }),
-      })
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+    const createOne = async (extra: Record<string, unknown> = {}) => {
+      const res = await fetch(`${hpBase}/v1/checkpoints`, { method: 'POST', headers: auth, body: JSON.stringify({ task: 'Pending', payload, responseSchema: approval, ...extra }) })
       if (res.status !== 201) throw new Error(`create answered ${res.status}`)
-      await res.arrayBuffer()
-    }, progress)
-    await new Promise((r) => setTimeout(r, 2000))
-    const memAfter = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1])
-    const bytesPerPending = Math.round((memAfter - memBefore) / PENDING_FOR_MEMORY)
+      return (await res.json()) as { id: string; expiresAt: string }
+    }
+    const pendingRows: Array<{ pending: number; create: Summary; answer: Summary; timerLateness: Summary; bytesPerPending: number }> = []
+    let pending = 0
+    for (const target of PENDING_STAGES) {
+      await runPool(target - pending, 64, async () => void (await createOne()), new Progress(`pending checkpoints → ${target}`, target - pending))
+      pending = target
+      await new Promise((r) => setTimeout(r, 1000))
+      const bytesPerPending = Math.round((Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]) - memBefore) / pending)
+      const createMs: number[] = []
+      const answerMs: number[] = []
+      for (let i = 0; i < 100; i++) {
+        const t0 = performance.now()
+        const cp = await createOne()
+        createMs.push(performance.now() - t0)
+        const t1 = performance.now()
+        const res = await fetch(`${hpBase}/v1/checkpoints/${cp.id}/response`, { method: 'POST', headers: auth, body: JSON.stringify({ response: { approved: true }, actor: 'bench' }) })
+        await res.arrayBuffer()
+        answerMs.push(performance.now() - t1)
+      }
+      const timers = await Promise.all(Array.from({ length: 100 }, (_, i) => createOne({ timeoutSeconds: 2 + (i % 3) })))
+      const lateness: number[] = []
+      for (const t of timers) {
+        for (let tries = 0; tries < 200; tries++) {
+          const audit = (await (await fetch(`${hpBase}/v1/checkpoints/${t.id}/audit`, { headers: auth })).json()) as { entries: Array<{ kind: string; at: string }> }
+          const fired = audit.entries.find((e) => e.kind === 'timed_out')
+          if (fired) {
+            lateness.push(Date.parse(fired.at) - Date.parse(t.expiresAt))
+            break
+          }
+          await new Promise((r) => setTimeout(r, 100))
+        }
+      }
+      pendingRows.push({ pending, create: summarize(createMs), answer: summarize(answerMs), timerLateness: summarize(lateness), bytesPerPending })
+      process.stderr.write(`pending ${pending}: create p50 ${pendingRows.at(-1)!.create.p50} ms, timer lateness p99 ${pendingRows.at(-1)!.timerLateness.p99} ms\n`)
+    }
+    const bytesPerPending = pendingRows.at(-1)!.bytesPerPending
 
     const result = {
       date: new Date().toISOString(),
@@ -245,6 +276,7 @@ async function main(): Promise<void> {
       redisCommandsPerLifecycle: commandsPerLifecycle,
       redisBytesPerPendingCheckpoint: bytesPerPending,
       pendingCheckpointsMeasured: PENDING_FOR_MEMORY,
+      underPendingLoad: pendingRows,
     }
     const md = [
       `Measured ${result.date} (${result.mode}) on ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}; Redis 7 with AOF everysec on the same machine.`,
@@ -259,6 +291,10 @@ async function main(): Promise<void> {
       ),
       '',
       `Redis commands per lifecycle (at concurrency 32, from INFO commandstats): **${result.redisCommandsPerLifecycle}**. Redis memory per pending checkpoint (${PENDING_FOR_MEMORY} pending, 200-byte payloads): **${bytesPerPending} bytes**.`,
+      '',
+      '| pending checkpoints (= pending timers) | create p50 / p99 (ms) | answer p50 / p99 (ms) | timer lateness p50 / p99 / max (ms) | Redis bytes per pending |',
+      '|---:|---|---|---|---:|',
+      ...pendingRows.map((r) => `| ${r.pending} | ${r.create.p50} / ${r.create.p99} | ${r.answer.p50} / ${r.answer.p99} | ${r.timerLateness.p50} / ${r.timerLateness.p99} / ${r.timerLateness.max} | ${r.bytesPerPending} |`),
     ].join('\n')
     await mkdir(`${root}bench-results`, { recursive: true })
     await writeFile(`${root}bench-results/latest.json`, JSON.stringify(result, null, 2) + '\n')
