@@ -57,6 +57,8 @@ export const createSpecSchema = z
   .object({
     task: z.string().trim().min(1).max(4000),
     payload: z.unknown().optional(),
+    /** The payload (and its schema) is never sent to a verifier or model. */
+    redact: z.boolean().optional(),
     payloadSchema: jsonObject.optional(),
     responseSchema: jsonObject,
     notify: recipients.default(['dashboard']),
@@ -75,7 +77,8 @@ export const createSpecSchema = z
     quorum: z.object({ approvals: z.number().int().min(1).max(50), rejectOn: z.number().int().min(1).optional() }).strict().optional(),
     verify: z
       .object({
-        provider: z.enum(['anthropic', 'openai', 'webhook']),
+        // `function:<name>`: a verifier function passed in by an embedding application.
+        provider: z.union([z.enum(['anthropic', 'openai', 'webhook']), z.string().regex(/^function:[\w.-]{1,64}$/)]),
         instructions: z.string().min(1).max(8000),
         maxAttempts: z.number().int().min(1).max(10).default(3),
         model: z.string().optional(),

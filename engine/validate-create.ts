@@ -14,6 +14,8 @@ export interface Capabilities {
 
 const OPTIONAL_FEATURES = ['escalation', 'reminders', 'quorum', 'verify'] as const
 
+const VERIFIER_HINT: Record<string, string> = { anthropic: ' (set ANTHROPIC_API_KEY)', openai: ' (set OPENAI_API_KEY)' }
+
 function channelOf(recipient: string): string {
   const colon = recipient.indexOf(':')
   return colon === -1 ? recipient : recipient.slice(0, colon)
@@ -33,6 +35,11 @@ function capabilityProblems(spec: CreateSpec, caps: Capabilities): FieldProblem[
       problems.push({ path: `/${feature}`, message: `${feature} is not supported by this server version` })
     }
   }
+  // A module offering `verify` lists each working provider as `verify:<provider>`.
+  if (spec.verify && caps.features.has('verify') && !caps.features.has(`verify:${spec.verify.provider}`)) {
+    problems.push({ path: '/verify/provider', message: `the ${spec.verify.provider} verifier is not configured on this server${VERIFIER_HINT[spec.verify.provider] ?? ''}` })
+  }
+  if (spec.verify?.provider === 'webhook' && spec.verify.url === undefined) problems.push({ path: '/verify/url', message: 'the webhook verifier needs a url' })
   if (spec.resume) {
     const target = Object.keys(spec.resume)[0] ?? ''
     if (!caps.resumeTargets.has(target)) problems.push({ path: `/resume/${target}`, message: `resume target ${target} is not enabled on this server` })

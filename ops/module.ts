@@ -8,6 +8,7 @@ import type { Engine } from '../engine/engine.js'
 import type { Keyring } from '../engine/keyring.js'
 import type { QueueSet } from '../queues/queue-set.js'
 import type { ResumeTarget } from '../queues/resume/resume-target.js'
+import type { VerifierFunction } from '../queues/verify/verifier.js'
 import type { ResolvedConfig } from './config.js'
 
 /**
@@ -28,6 +29,8 @@ export interface ModuleContext {
   role: { server: boolean; worker: boolean }
   /** Prints one line for the operator at start (a setup link, a channel's mode). */
   announce(line: string): void
+  /** Local verifier functions from an embedding application (`verify.provider: "function:<name>"`). */
+  verifiers?: Readonly<Record<string, VerifierFunction>>
 }
 
 export interface HoldpointModule {

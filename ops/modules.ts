@@ -3,7 +3,8 @@ import { emailModule } from '../channels/email/email-module.js'
 import { telegramModule } from '../channels/telegram/telegram-module.js'
 import { slackModule } from '../channels/slack/module.js'
 import { resumeTargetsModule } from '../queues/resume/resume-targets-module.js'
+import { verifyModule } from '../queues/verify/verify-module.js'
 import type { ModuleFactory } from './module.js'
 
 /** Every optional module, in mount order. Each returns null when it is not configured. */
-export const MODULES: ModuleFactory[] = [dashboardModule, emailModule, slackModule, telegramModule, resumeTargetsModule]
+export const MODULES: ModuleFactory[] = [dashboardModule, emailModule, slackModule, telegramModule, resumeTargetsModule, verifyModule]

@@ -18,6 +18,7 @@ import { loadPeopleFile } from './people-file.js'
 import { QueueSet } from '../queues/queue-set.js'
 import { ResumeRedriver } from '../queues/resume-redriver.js'
 import type { ResumeTarget } from '../queues/resume/resume-target.js'
+import type { VerifierFunction } from '../queues/verify/verifier.js'
 import { webhookTarget } from '../queues/resume/webhook-target.js'
 import { WorkerPool, workersAlive } from '../queues/worker-pool.js'
 import type { ResolvedConfig } from './config.js'
@@ -39,6 +40,8 @@ export interface RuntimeOptions {
   /** Module factories; defaults to every module in ops/modules.ts. */
   modules?: ModuleFactory[]
   clock?: () => number
+  /** Verifier functions for `verify.provider: "function:<name>"` (Holdpoint embedded as a library). */
+  verifiers?: Readonly<Record<string, VerifierFunction>>
 }
 
 export interface Runtime {
@@ -104,6 +107,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
     changes,
     role: { server: options.server, worker: options.worker },
     announce: options.announce ?? ((line) => logger.info(line)),
+    ...(options.verifiers && { verifiers: options.verifiers }),
   }
   const modules: HoldpointModule[] = []
   for (const factory of options.modules ?? MODULES) {

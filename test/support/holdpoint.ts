@@ -3,6 +3,7 @@ import { Redis } from 'ioredis'
 import { inject } from 'vitest'
 import type { Channel } from '../../channels/channel.js'
 import type { ModuleFactory } from '../../ops/module.js'
+import type { VerifierFunction } from '../../queues/verify/verifier.js'
 import { loadConfig, type ResolvedConfig } from '../../ops/config.js'
 import { createLogger } from '../../ops/logger.js'
 import { startRuntime, type Runtime } from '../../ops/runtime.js'
@@ -48,6 +49,8 @@ export interface StartOptions {
   modules?: ModuleFactory[]
   /** Receives the lines modules print for the operator (e.g. the dashboard setup link). */
   announce?: (line: string) => void
+  /** Local verifier functions (`verify.provider: "function:<name>"`). */
+  verifiers?: Readonly<Record<string, VerifierFunction>>
 }
 
 /** An in-process Holdpoint on a random key prefix and a free port, on the test Redis. */
@@ -73,6 +76,7 @@ export async function startHoldpoint(opts: StartOptions = {}): Promise<TestHoldp
     ...(opts.clock && { clock: opts.clock }),
     ...(opts.announce && { announce: opts.announce }),
     ...(opts.modules && { modules: opts.modules }),
+    ...(opts.verifiers && { verifiers: opts.verifiers }),
   })
   const redis = new Redis(env.REDIS_URL!)
   redis.on('error', () => undefined)

@@ -1,0 +1,52 @@
+import { Router } from '@koa/router'
+import { z } from 'zod'
+import type { Engine } from '../../engine/engine.js'
+import { CheckpointNotFound } from '../../engine/errors.js'
+import { CHECKPOINT_ID_PATTERN } from '../../engine/ids.js'
+import { problemsFromZod, ValidationFailed } from '../../engine/problems.js'
+import { requireAgentToken, type AgentState, type ApiToken } from '../../http/auth.js'
+import { problem } from '../../http/problem.js'
+import { readJson } from '../../http/read-json.js'
+import { isTerminal } from '../../machine/types.js'
+import type { FreeTextExtractor } from './extractor.js'
+import { VerifierMisconfigured, VerifierUnavailable } from './verdict.js'
+
+export interface ExtractRouteDeps {
+  engine: Engine
+  extractor: FreeTextExtractor
+  apiTokens: readonly ApiToken[]
+  bodyLimit: number
+}
+
+const extractBody = z.object({ text: z.string().trim().min(1).max(4000) }).strict()
+
+/**
+ * `POST /v1/checkpoints/:id/extract` `{ text }` → the typed answer a model reads from the
+ * words, checked against responseSchema. It changes nothing: the caller shows the proposal
+ * and, once the person confirms, submits it as an ordinary answer.
+ */
+export function extractRoute(deps: ExtractRouteDeps): Router<AgentState> {
+  const router = new Router<AgentState>({ prefix: '/v1/checkpoints' })
+  // Mounted ahead of the agent API's own auth, so it authenticates the same way itself.
+  router.post('/:id/extract', requireAgentToken(deps.apiTokens), async (ctx) => {
+    const id = String((ctx.params as Record<string, string | undefined>).id ?? '')
+    if (!CHECKPOINT_ID_PATTERN.test(id)) throw new CheckpointNotFound(id)
+    const parsed = extractBody.safeParse(await readJson(ctx, deps.bodyLimit))
+    if (!parsed.success) throw new ValidationFailed(problemsFromZod(parsed.error))
+    const cp = await deps.engine.get(id)
+    if (!cp) throw new CheckpointNotFound(id)
+    if (isTerminal(cp.state)) throw problem(409, 'terminal', 'Not applied', `The checkpoint is already ${cp.state}.`)
+    try {
+      const proposal = await deps.extractor.extract(cp, parsed.data.text)
+      ctx.body = { checkpointId: id, ...proposal }
+    } catch (error) {
+      if (error instanceof VerifierMisconfigured) throw problem(409, 'extraction-unavailable', 'No model to read free text', error.message)
+      if (error instanceof VerifierUnavailable) {
+        ctx.set('retry-after', String(Math.ceil((error.retryAfterMs ?? 5_000) / 1000)))
+        throw problem(503, 'model-unavailable', 'The model is unavailable', 'Reading free text failed for now; try again shortly.')
+      }
+      throw error
+    }
+  })
+  return router
+}

@@ -1,0 +1,41 @@
+import type { LoadedCheckpoint } from '../../engine/checkpoint-store.js'
+import { valueProblems } from '../../engine/json-schema.js'
+import type { FieldProblem } from '../../engine/problems.js'
+import { extractWithModel } from './structured-model.js'
+import { VerifierMisconfigured } from './verdict.js'
+import type { VerifierSet } from './verifier-set.js'
+import { extractInputOf } from './verify-input.js'
+
+/** A typed answer read from words, to show the person before it counts. Nothing is sent yet. */
+export interface ProposedAnswer {
+  /** The proposed answer, or null when the words did not give one. */
+  answer: unknown
+  /** True when `answer` fits the response schema and may be offered for confirmation. */
+  valid: boolean
+  problems: FieldProblem[]
+  /** The model's one-sentence reading, for the person. */
+  reason: string
+  model: string | null
+}
+
+/**
+ * Free text → typed answer: the model proposes, the JSON Schema decides. Whatever the model
+ * says, an answer that does not fit `responseSchema` is never offered.
+ */
+export class FreeTextExtractor {
+  constructor(private readonly verifiers: VerifierSet) {}
+
+  availableFor(cp: LoadedCheckpoint): boolean {
+    return this.verifiers.extractionModel(cp.request) !== null
+  }
+
+  /** Throws VerifierUnavailable (retry later) or VerifierMisconfigured (no model configured). */
+  async extract(cp: LoadedCheckpoint, text: string): Promise<ProposedAnswer> {
+    const chosen = this.verifiers.extractionModel(cp.request)
+    if (!chosen) throw new VerifierMisconfigured('no model is configured to read free text (set ANTHROPIC_API_KEY or OPENAI_API_KEY)')
+    const read = await extractWithModel(chosen.model, extractInputOf(cp, text), chosen.name)
+    if (!read.understood) return { answer: null, valid: false, problems: [], reason: read.reason, model: read.model ?? null }
+    const problems = valueProblems(cp.request.responseSchema, read.answer, '/response')
+    return { answer: read.answer, valid: problems.length === 0, problems, reason: read.reason, model: read.model ?? null }
+  }
+}

@@ -1,0 +1,56 @@
+import type { Env } from '../../ops/config.js'
+import type { StoredRequest } from '../../engine/stored-request.js'
+import { anthropicModel } from './anthropic-model.js'
+import { modelVerifier } from './model-verifier.js'
+import { openaiModel } from './openai-model.js'
+import type { StructuredModel } from './structured-model.js'
+import { functionVerifier, type Verifier, type VerifierFunction } from './verifier.js'
+import { webhookVerifier } from './webhook-verifier.js'
+
+export interface VerifierSetOptions {
+  env: Pick<Env, 'ANTHROPIC_API_KEY' | 'ANTHROPIC_BASE_URL' | 'OPENAI_API_KEY' | 'OPENAI_BASE_URL'>
+  webhookSecret: string
+  functions?: Readonly<Record<string, VerifierFunction>>
+}
+
+/**
+ * The verifiers this process can run: a model provider only when its key is configured, the
+ * webhook verifier always, and any local functions the embedder passed.
+ */
+export class VerifierSet {
+  private readonly verifiers = new Map<string, Verifier>()
+  /** Models in order of preference for reading free text when the checkpoint names none. */
+  private readonly models: StructuredModel[] = []
+
+  constructor(options: VerifierSetOptions) {
+    const { env } = options
+    if (env.ANTHROPIC_API_KEY) this.models.push(anthropicModel({ apiKey: env.ANTHROPIC_API_KEY, baseURL: env.ANTHROPIC_BASE_URL }))
+    if (env.OPENAI_API_KEY) this.models.push(openaiModel({ apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL }))
+    for (const model of this.models) this.add(modelVerifier(model))
+    this.add(webhookVerifier(options.webhookSecret))
+    for (const [name, fn] of Object.entries(options.functions ?? {})) this.add(functionVerifier(name, fn))
+  }
+
+  private add(verifier: Verifier): void {
+    this.verifiers.set(verifier.name, verifier)
+  }
+
+  get(provider: string): Verifier | undefined {
+    return this.verifiers.get(provider)
+  }
+
+  names(): string[] {
+    return [...this.verifiers.keys()]
+  }
+
+  /**
+   * The model that reads free text for a checkpoint: its own model verifier (with the model
+   * it named) when it has one, else the first configured provider. Null when none is set up.
+   */
+  extractionModel(request: Pick<StoredRequest, 'verify'>): { model: StructuredModel; name?: string } | null {
+    const own = this.models.find((m) => m.provider === request.verify?.provider)
+    if (own) return { model: own, ...(request.verify?.model !== undefined && { name: request.verify.model }) }
+    const first = this.models[0]
+    return first ? { model: first } : null
+  }
+}

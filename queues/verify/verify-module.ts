@@ -1,0 +1,39 @@
+import type { Worker } from 'bullmq'
+import type { Middleware } from 'koa'
+import type { HoldpointModule, ModuleFactory } from '../../ops/module.js'
+import type { VerifyJob } from '../job-data.js'
+import { extractRoute } from './extract-route.js'
+import { FreeTextExtractor } from './extractor.js'
+import { VerifierSet } from './verifier-set.js'
+import { createVerifyWorker } from './verify-worker.js'
+
+/**
+ * Verification: `verify` on create (one feature flag per working provider, so a request
+ * naming a provider without a key is refused at once), the `verify` queue's worker, and
+ * `POST /v1/checkpoints/:id/extract` for reading a typed answer from words.
+ */
+export const verifyModule: ModuleFactory = (ctx) => {
+  const verifiers = new VerifierSet({ env: ctx.config.env, webhookSecret: ctx.config.webhookSecret, ...(ctx.verifiers && { functions: ctx.verifiers }) })
+  const extractor = new FreeTextExtractor(verifiers)
+  const log = ctx.logger.child({ module: 'verify' })
+  let worker: Worker<VerifyJob> | null = null
+  const mod: HoldpointModule = {
+    name: 'verify',
+    features: ['verify', ...verifiers.names().map((name) => `verify:${name}`)],
+    async start() {
+      if (!ctx.role.worker) return
+      worker = createVerifyWorker({ engine: ctx.engine, verifiers, connection: ctx.queues.connection, prefix: ctx.config.keyPrefix, lockMs: ctx.config.jobLockMs, logger: log })
+      await worker.waitUntilReady()
+    },
+    async close() {
+      await worker?.close()
+      worker = null
+    },
+  }
+  if (ctx.role.server) {
+    const router = extractRoute({ engine: ctx.engine, extractor, apiTokens: ctx.config.apiTokens, bodyLimit: ctx.config.bodyLimit })
+    mod.routes = router.routes() as Middleware
+  }
+  ctx.announce(`verification: ${verifiers.names().join(', ')}`)
+  return mod
+}
