@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import { advance, begin, refusalOf, respondedBy, type Step } from '../machine/index.js'
-import type { Actor, CheckpointEvent, CheckpointState, RespondedBy } from '../machine/types.js'
+import { advance, begin, refusalOf, respondedBy, type PersistedCheckpoint, type Step } from '../machine/index.js'
+import type { Actor, CheckpointContext, CheckpointEvent, CheckpointState, RespondedBy } from '../machine/types.js'
 import { GENESIS, sealEntry, type AuditDraft, type AuditEntry } from './audit.js'
 import { canonicalJson } from './canonical-json.js'
 import type { CheckpointStore, LoadedCheckpoint, OutboxEntry } from './checkpoint-store.js'
@@ -16,8 +16,24 @@ export interface EffectDispatcher {
   dispatch(entry: OutboxEntry, request: StoredRequest): Promise<void>
 }
 
+/** What a committed transition was: enough for metrics and the inspector, read after the fact. */
+export interface CommittedInfo {
+  id: string
+  from: CheckpointState | null
+  to: CheckpointState
+  event: string
+  request: StoredRequest
+  /** The event as the machine took it (absent for `checkpoint.create`). */
+  input?: CheckpointEvent
+  /** The snapshot now stored, and its version. */
+  persisted?: PersistedCheckpoint
+  version?: number
+}
+
 export interface EngineObserver {
-  committed?(info: { id: string; from: CheckpointState | null; to: CheckpointState; event: string; request: StoredRequest }): void
+  committed?(info: CommittedInfo): void
+  /** An audit-only entry was appended (a view, a resume outcome, a failed delivery). */
+  noted?(info: { id: string; entry: AuditEntry; context: CheckpointContext }): void
   dispatchFailed?(info: { id: string; version: number; error: unknown }): void
 }
 
@@ -182,7 +198,7 @@ export class Engine {
       return { checkpoint, replayed: true }
     }
     if (result.status !== CommitStatus.Ok) throw new Error(`creating ${id} failed with status ${result.status}`)
-    this.observer.committed?.({ id, from: null, to: step.state, event: 'checkpoint.create', request })
+    this.observer.committed?.({ id, from: null, to: step.state, event: 'checkpoint.create', request, persisted: step.persisted, version: 1 })
     await this.dispatchNow({ checkpointId: id, version: 1, effects: step.effects }, request)
     const checkpoint = await this.store.load(id)
     if (!checkpoint) throw new CheckpointNotFound(id)
@@ -227,7 +243,7 @@ export class Engine {
         now,
       })
       if (result.status === CommitStatus.Ok) {
-        this.observer.committed?.({ id, from: loaded.state, to: step.state, event: event.type, request: loaded.request })
+        this.observer.committed?.({ id, from: loaded.state, to: step.state, event: event.type, request: loaded.request, input: event, persisted: step.persisted, version: result.version })
         if (step.effects.length > 0) {
           await this.dispatchNow({ checkpointId: id, version: result.version, effects: step.effects }, loaded.request)
         }
@@ -256,7 +272,10 @@ export class Engine {
         effects: [],
         now: this.clock(),
       })
-      if (result.status === CommitStatus.Ok) return entry
+      if (result.status === CommitStatus.Ok) {
+        this.observer.noted?.({ id, entry, context: loaded.persisted.context })
+        return entry
+      }
       if (result.status === CommitStatus.NotFound) throw new CheckpointNotFound(id)
       await pause(Math.random() * Math.min(50, 2 ** attempt))
     }

@@ -6,6 +6,7 @@ import { problemMiddleware } from './problem.js'
 import { checkpointRoutes, type CheckpointRoutesDeps } from './routes/checkpoints.js'
 import { healthRoutes, type HealthDeps } from './routes/health.js'
 import { randomUUID } from 'node:crypto'
+import { withLogContext } from '../ops/log-context.js'
 
 export interface HttpDeps extends CheckpointRoutesDeps, HealthDeps {
   /** Module routes (inbound channel endpoints, the dashboard), mounted ahead of the agent API. */
@@ -24,13 +25,18 @@ export function createHttpApp(deps: HttpDeps): Koa {
     const started = process.hrtime.bigint()
     const requestId = ctx.get('x-request-id') || randomUUID()
     ctx.set('x-request-id', requestId)
+    // Routes learn the checkpoint id only once matched, hence a function (and a getter below).
+    const checkpointId = () => {
+      const id = (ctx as { params?: Record<string, string> }).params?.id
+      return id?.startsWith('cp_') ? id : undefined
+    }
     try {
-      await next()
+      await withLogContext({ requestId, get checkpointId() { return checkpointId() } }, next)
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
       const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched'
       deps.metrics.httpDuration.observe({ method: ctx.method, route, status: String(ctx.status) }, seconds)
-      log.debug({ requestId, method: ctx.method, route, status: ctx.status, ms: Math.round(seconds * 1000) }, 'request')
+      log.debug({ requestId, checkpointId: checkpointId(), method: ctx.method, route, status: ctx.status, ms: Math.round(seconds * 1000) }, 'request')
     }
   })
   app.use(problemMiddleware(log))

@@ -101,6 +101,9 @@ const envSchema = z
 
 export type Env = z.output<typeof envSchema>
 
+/** Every variable the configuration reads (deployment files are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape)
+
 export interface Config {
   production: boolean
   redisUrl: string

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino'
+import { currentLogContext } from './log-context.js'
 
 /**
  * JSON logs. Handlers log ids (checkpoint, job, request), never bodies; the redaction list is
@@ -31,6 +32,8 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       base: { service: 'holdpoint', pid: process.pid },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // Request and job ids from the async context; a line's own fields win over them.
+      mixin: currentLogContext,
     },
     destination as pino.DestinationStream | undefined,
   )

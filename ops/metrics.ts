@@ -1,10 +1,28 @@
+import type { Job, Worker } from 'bullmq'
+import type { Redis } from 'ioredis'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { EngineObserver } from '../engine/engine.js'
+import type { CommittedInfo, EngineObserver } from '../engine/engine.js'
+import { isTerminal } from '../machine/types.js'
 import type { QueueSet } from '../queues/queue-set.js'
+import { channelOfRecipient } from '../queues/names.js'
+
+/** Human response times run from seconds to days. */
+const HUMAN_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400, 259200]
+/** Machine latencies: milliseconds to a minute. */
+const FAST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+const FIRST_VIEW_TTL_SECONDS = 7 * 24 * 3600
+
+export interface MetricsOptions {
+  queues?: QueueSet
+  /** With Redis, "first view" is decided across processes (SET NX), not per process. */
+  redis?: Redis
+  prefix?: string
+}
 
 /**
  * Prometheus metrics of one process. Labels are low-cardinality by construction: states,
- * event names and channel names, never checkpoint ids or people.
+ * event names, channels, queues, never checkpoint ids or people. Each process counts what it
+ * did itself, so summing over processes in Prometheus gives the deployment's totals.
  */
 export class Metrics {
   readonly registry = new Registry()
@@ -16,14 +34,71 @@ export class Metrics {
   })
   readonly created = new Counter({
     name: 'holdpoint_checkpoints_created_total',
-    help: 'Checkpoints created, by first notified channel',
+    help: 'Checkpoints created, once per channel notified (all created: transitions_total{event="checkpoint.create"})',
     labelNames: ['channel'] as const,
     registers: [this.registry],
   })
   readonly finished = new Counter({
     name: 'holdpoint_checkpoints_finished_total',
-    help: 'Checkpoints that reached a terminal state',
-    labelNames: ['state'] as const,
+    help: 'Checkpoints that reached a terminal state, by state and the channel of whoever ended it (system for timers)',
+    labelNames: ['state', 'channel'] as const,
+    registers: [this.registry],
+  })
+  readonly firstView = new Histogram({
+    name: 'holdpoint_time_to_first_view_seconds',
+    help: 'From creation to the first time a reviewer opened the checkpoint',
+    buckets: HUMAN_BUCKETS,
+    registers: [this.registry],
+  })
+  readonly decision = new Histogram({
+    name: 'holdpoint_time_to_decision_seconds',
+    help: 'From creation to a person’s deciding answer, by the channel it came through',
+    labelNames: ['channel'] as const,
+    buckets: HUMAN_BUCKETS,
+    registers: [this.registry],
+  })
+  readonly resumeLatency = new Histogram({
+    name: 'holdpoint_answer_to_resume_seconds',
+    help: 'From the terminal commit to the agent’s resume target accepting it, by target',
+    labelNames: ['target'] as const,
+    buckets: FAST_BUCKETS,
+    registers: [this.registry],
+  })
+  readonly deliveries = new Counter({
+    name: 'holdpoint_deliveries_total',
+    help: 'Requests delivered, by channel',
+    labelNames: ['channel'] as const,
+    registers: [this.registry],
+  })
+  readonly deliveryFailures = new Counter({
+    name: 'holdpoint_delivery_failures_total',
+    help: 'Deliveries that failed for good (after retries, or refused by the provider), by channel',
+    labelNames: ['channel'] as const,
+    registers: [this.registry],
+  })
+  readonly resumeFailures = new Counter({
+    name: 'holdpoint_resume_failures_total',
+    help: 'Resumes that failed for good (re-drive them from Bull Board or the API)',
+    registers: [this.registry],
+  })
+  readonly verdicts = new Counter({
+    name: 'holdpoint_verifier_verdicts_total',
+    help: 'Verifier verdicts on answers',
+    labelNames: ['verdict'] as const,
+    registers: [this.registry],
+  })
+  readonly jobDuration = new Histogram({
+    name: 'holdpoint_job_duration_seconds',
+    help: 'Time a worker spent on a job, by queue and outcome',
+    labelNames: ['queue', 'outcome'] as const,
+    buckets: FAST_BUCKETS,
+    registers: [this.registry],
+  })
+  readonly jobWait = new Histogram({
+    name: 'holdpoint_job_wait_seconds',
+    help: 'From when a job was due to when a worker picked it up, by queue',
+    labelNames: ['queue'] as const,
+    buckets: FAST_BUCKETS,
     registers: [this.registry],
   })
   readonly dispatchFailures = new Counter({
@@ -39,13 +114,13 @@ export class Metrics {
     registers: [this.registry],
   })
 
-  constructor(queues?: QueueSet) {
+  constructor(private readonly options: MetricsOptions = {}) {
     collectDefaultMetrics({ register: this.registry, prefix: 'holdpoint_' })
-    if (queues) {
-      const set = queues
+    const set = options.queues
+    if (set) {
       new Gauge({
         name: 'holdpoint_queue_jobs',
-        help: 'Jobs per Holdpoint queue and state',
+        help: 'Jobs per Holdpoint queue and state (the same in every process: read it from one)',
         labelNames: ['queue', 'state'] as const,
         registers: [this.registry],
         async collect() {
@@ -61,12 +136,55 @@ export class Metrics {
 
   observer(): EngineObserver {
     return {
-      committed: ({ from, to, event, request }) => {
-        this.transitions.inc({ event, to })
-        if (from === null) this.created.inc({ channel: (request.notify[0] ?? 'dashboard').split(':')[0] ?? 'dashboard' })
-        if (from !== to && ['resolved', 'expired', 'cancelled', 'rejected'].includes(to)) this.finished.inc({ state: to })
+      committed: (info) => this.onCommitted(info),
+      noted: ({ id, entry, context }) => {
+        const at = Date.parse(entry.at)
+        if (entry.kind === 'delivery.failed') this.deliveryFailures.inc({ channel: entry.actor.actor })
+        if (entry.kind === 'resume.failed' && entry.data?.final === true) this.resumeFailures.inc()
+        if (entry.kind === 'resumed') this.resumeLatency.observe({ target: entry.actor.actor }, Math.max(0, at - context.updatedAt) / 1000)
+        if (entry.kind === 'viewed') this.firstViewOf(id, (at - context.createdAt) / 1000)
       },
       dispatchFailed: () => this.dispatchFailures.inc(),
     }
+  }
+
+  /** Job timings from a BullMQ worker's own events (each process times the jobs it ran). */
+  watchWorker(worker: Worker): void {
+    const record = (job: Job | undefined, outcome: 'completed' | 'failed') => {
+      if (!job?.processedOn) return
+      const due = job.timestamp + (job.opts.delay ?? 0)
+      this.jobWait.observe({ queue: worker.name }, Math.max(0, job.processedOn - due) / 1000)
+      if (job.finishedOn) this.jobDuration.observe({ queue: worker.name, outcome }, (job.finishedOn - job.processedOn) / 1000)
+    }
+    worker.on('completed', (job) => record(job, 'completed'))
+    worker.on('failed', (job) => record(job, 'failed'))
+  }
+
+  private onCommitted({ from, to, event, request, input, persisted }: CommittedInfo): void {
+    this.transitions.inc({ event, to })
+    if (from === null) {
+      for (const channel of new Set(request.notify.map(channelOfRecipient))) this.created.inc({ channel })
+    }
+    if (input?.type === 'checkpoint.delivered') this.deliveries.inc({ channel: channelOfRecipient(input.recipient) })
+    if (input?.type === 'checkpoint.verdict') this.verdicts.inc({ verdict: input.passed ? 'passed' : 'failed' })
+    if (from !== to && isTerminal(to)) {
+      const by = persisted?.context.respondedBy ?? null
+      this.finished.inc({ state: to, channel: by?.channel ?? 'system' })
+      if (to === 'resolved' && persisted && by && by.default !== true) {
+        this.decision.observe({ channel: by.channel }, (persisted.context.updatedAt - persisted.context.createdAt) / 1000)
+      }
+    }
+  }
+
+  /** A checkpoint is viewed many times by many people; only the first view counts. */
+  private firstViewOf(id: string, seconds: number): void {
+    const { redis, prefix } = this.options
+    if (!redis || prefix === undefined) return
+    void redis
+      .set(`${prefix}:metrics:viewed:{${id}}`, '1', 'EX', FIRST_VIEW_TTL_SECONDS, 'NX')
+      .then((first) => {
+        if (first === 'OK') this.firstView.observe(Math.max(0, seconds))
+      })
+      .catch(() => undefined)
   }
 }

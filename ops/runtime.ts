@@ -70,7 +70,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
   const keyring = new Keyring(config.secretKeys)
   const store = new CheckpointStore(redis, config.keyPrefix, new FieldCipher(keyring))
   const queues = new QueueSet(bullConnection, config.keyPrefix, (error, queue) => logger.error({ err: error.message, queue }, 'queue error'))
-  const metrics = new Metrics(queues)
+  const metrics = new Metrics({ queues, redis, prefix: config.keyPrefix })
   const directory = new Directory(redis, config.keyPrefix)
   if (config.peopleFile) {
     const count = await loadPeopleFile(config.peopleFile, directory)
@@ -147,6 +147,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
       redis,
     )
     pool.start()
+    for (const worker of pool.running) metrics.watchWorker(worker)
     closers.push(() => pool.close())
   }
 

@@ -13,7 +13,14 @@ export function deliveryQueue(channel: DeliveryChannel): string {
   return `deliver-${channel}`
 }
 
-export const ALL_QUEUES = [INTAKE_QUEUE, TIMERS_QUEUE, RESUME_QUEUE, VERIFY_QUEUE, ...DELIVERY_CHANNELS.map(deliveryQueue)]
+/**
+ * Queues that channel modules own (inbound work taken off the HTTP path). Named here, not
+ * imported, so that queues/ does not depend on channels/; test/ops checks the names match.
+ * Listed so that Bull Board and the queue metrics show them whether or not the channel is on.
+ */
+export const MODULE_QUEUES = ['slack-interactions', 'telegram-inbound'] as const
+
+export const ALL_QUEUES: readonly string[] = [INTAKE_QUEUE, TIMERS_QUEUE, RESUME_QUEUE, VERIFY_QUEUE, ...DELIVERY_CHANNELS.map(deliveryQueue), ...MODULE_QUEUES]
 
 export function channelOfRecipient(recipient: string): string {
   const colon = recipient.indexOf(':')

@@ -48,6 +48,11 @@ export class WorkerPool {
     void this.beat().catch(() => undefined)
   }
 
+  /** The BullMQ workers this pool runs (metrics listen to their job events). */
+  get running(): readonly Worker[] {
+    return this.workers
+  }
+
   private every(ms: number, task: () => Promise<void>): void {
     let running = false
     const timer = setInterval(() => {
