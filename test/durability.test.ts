@@ -56,6 +56,8 @@ describe('durability', () => {
     await eventually(async () => receiver.received.length === 2, 15_000)
     const types = receiver.received.map((h) => JSON.parse(h.body).type).sort()
     expect(types).toEqual(['checkpoint.expired', 'checkpoint.resolved'])
+    // The `resumed` entry is written once the receiver has answered, so it may trail the webhook.
+    await eventually(async () => (await auditKinds(hp, answered.id)).includes('resumed'))
     expect(await auditKinds(hp, answered.id)).toEqual(['created', 'answered', 'resumed'])
     expect((await hp.api('GET', `/v1/checkpoints/${timed.id}`)).body.state).toBe('expired')
     await eventually(async () => (await redis.hlen(`${env.HOLDPOINT_KEY_PREFIX}:outbox`)) === 0)

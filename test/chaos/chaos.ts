@@ -161,7 +161,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
             }
           }
           // Spread the decisions over the chaos window, so kills land mid-lifecycle.
-          await sleep(jitter(0, opts.maxChaosMs * 0.7))
+          await sleep(jitter(0, (1.4 * opts.maxChaosMs) / Math.ceil(plan.length / 16)))
           if (p.kind === 'approve' || p.kind === 'reject') {
             const res = await call('POST', `/v1/checkpoints/${id}/response`, { response: { approved: p.kind === 'approve' }, actor: `person-${p.i}` })
             if (res.status !== 200 && !(res.status === 409 && res.body.reason === 'terminal')) violations.push(`answer ${id} answered ${res.status}`)
