@@ -85,9 +85,10 @@ export class AckPath {
         user: click.user,
         act: parsed.kind,
         ...(parsed.kind === 'answer' && { choice: parsed.choice }),
+        ...(parsed.kind === 'confirm' && { proposal: parsed.proposal }),
         channel: click.channel,
         messageTs: click.messageTs,
-        via: 'button',
+        via: parsed.kind === 'confirm' ? 'confirm' : 'button',
       },
       key,
     )

@@ -8,17 +8,23 @@ export const ACTION = {
   release: 'hp.release',
   open: 'hp.open',
   answerPrefix: 'hp.answer.',
+  /** Confirms a typed answer read from a thread reply; the suffix is the server-side proposal id. */
+  confirmPrefix: 'hp.confirm.',
 } as const
 
 export const FORM_CALLBACK_ID = 'hp.form'
 
-export const ACTION_PATTERN = /^hp\.(claim|release|open|answer\.\d+)$/
+export const ACTION_PATTERN = /^hp\.(claim|release|open|answer\.\d+|confirm\.[\w-]{1,32})$/
 
 export function answerActionId(index: number): string {
   return `${ACTION.answerPrefix}${index}`
 }
 
-export type ParsedAction = { kind: 'claim' | 'release' | 'open' } | { kind: 'answer'; choice: number }
+export function confirmActionId(proposalId: string): string {
+  return `${ACTION.confirmPrefix}${proposalId}`
+}
+
+export type ParsedAction = { kind: 'claim' | 'release' | 'open' } | { kind: 'answer'; choice: number } | { kind: 'confirm'; proposal: string }
 
 export function parseActionId(actionId: string): ParsedAction | null {
   if (actionId === ACTION.claim) return { kind: 'claim' }
@@ -28,6 +34,7 @@ export function parseActionId(actionId: string): ParsedAction | null {
     const choice = Number(actionId.slice(ACTION.answerPrefix.length))
     return Number.isInteger(choice) && choice >= 0 ? { kind: 'answer', choice } : null
   }
+  if (actionId.startsWith(ACTION.confirmPrefix)) return { kind: 'confirm', proposal: actionId.slice(ACTION.confirmPrefix.length) }
   return null
 }
 

@@ -4,6 +4,7 @@ import type { Engine } from '../../engine/engine.js'
 import { CheckpointNotFound, describeRefusal, EventRefused } from '../../engine/errors.js'
 import { valueProblems } from '../../engine/json-schema.js'
 import { mayAct, respondedBy, type CheckpointEvent } from '../../machine/index.js'
+import { isTerminal } from '../../machine/types.js'
 import { oneClickChoices } from './answers/one-click.js'
 import type { InteractionJob, InteractionQueue } from './interaction-jobs.js'
 import type { MessageRefs } from './message-refs.js'
@@ -12,6 +13,7 @@ import { isBroadcast } from './recipients.js'
 import { renderThreadReply } from './render/reply.js'
 import { slackCall, type SlackClient } from './slack-api.js'
 import type { SlackPeople } from './slack-people.js'
+import type { SlackFreeText } from './free-text.js'
 
 export interface InteractionDeps {
   engine: Engine
@@ -21,6 +23,8 @@ export interface InteractionDeps {
   queue: InteractionQueue
   publicUrl: string
   clock?: () => number
+  /** Reads typed answers from thread replies when a model is configured (queues/verify). */
+  freeText?: SlackFreeText
 }
 
 type JobOf<T extends InteractionJob['type']> = Extract<InteractionJob, { type: T }>
@@ -45,6 +49,8 @@ export class InteractionHandlers {
         return this.ephemeral(data)
       case 'thread-answer':
         return this.threadAnswer(data)
+      case 'extract':
+        return this.deps.freeText ? this.deps.freeText.extract(data) : 'free text is not read on this server'
     }
   }
 
@@ -60,9 +66,17 @@ export class InteractionHandlers {
     const found = await people.actorFor(job.user.id, job.user.name, await channelIdentities(this.deps.refs, cp.id, job.channel, job.messageTs))
     const by = withAssignedSpelling(found, cp.persisted.context.assignTo)
     let build: (now: number) => CheckpointEvent
-    if (job.act === 'answer') {
+    if (job.act === 'answer' || job.act === 'confirm') {
       const schema = cp.request.responseSchema
-      const response = job.choice !== undefined ? oneClickChoices(schema)[job.choice]?.response : job.response
+      let response = job.choice !== undefined ? oneClickChoices(schema)[job.choice]?.response : job.response
+      if (job.act === 'confirm') {
+        const confirmed = this.deps.freeText && job.proposal ? await this.deps.freeText.confirmed(job.proposal, cp.id, job.user.id) : { refused: 'That proposal is not known.' }
+        if ('refused' in confirmed) {
+          await this.tell(job, confirmed.refused, `${key}.told`)
+          return 'refused: proposal'
+        }
+        response = confirmed.response
+      }
       // The server checks every answer, buttons included: the schema is the only authority.
       const problems = response === undefined ? [{ path: '', message: 'that choice does not exist' }] : valueProblems(schema, response, '/response')
       if (problems.length > 0) {
@@ -112,6 +126,13 @@ export class InteractionHandlers {
     const assigned = mayAct(cp.persisted.context, by)
     // Kept word for word: once a verifier exists it turns this into a typed answer to confirm.
     await this.deps.engine.note(cp.id, { kind: 'free_text', actor: respondedBy(by), data: { text: job.text, assigned, via: 'slack.thread' } })
+    if (assigned && !isTerminal(cp.state) && this.deps.freeText?.available(cp)) {
+      await this.deps.queue.add(
+        { type: 'extract', checkpointId: cp.id, recipient: job.recipient, channel: job.channel, threadTs: job.threadTs, userId: job.user.id, text: job.text },
+        `${key}.extract`,
+      )
+      return 'captured; reading it'
+    }
     await this.deps.queue.add(
       { type: 'thread-answer', checkpointId: cp.id, recipient: job.recipient, channel: job.channel, threadTs: job.threadTs, userId: job.user.id, assigned },
       `${key}.answer`,

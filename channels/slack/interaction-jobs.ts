@@ -20,15 +20,17 @@ export type InteractionJob =
       type: 'act'
       checkpointId: string
       user: SlackUser
-      act: 'claim' | 'release' | 'answer'
+      act: 'claim' | 'release' | 'answer' | 'confirm'
       /** Index of a one-click choice, recomputed from the schema at run time. */
       choice?: number
+      /** `confirm`: the server-side proposal (a typed answer read from a thread reply). */
+      proposal?: string
       /** A form's answer, already checked against the schema in the ack path. */
       response?: unknown
       channel: string | null
       /** The message (or thread parent) acted on: proves channel membership for broadcasts. */
       messageTs: string | null
-      via: 'button' | 'form'
+      via: 'button' | 'form' | 'confirm'
     }
   /** A refusal decided in the ack path (no event was sent): audit it, and tell the person if asked. */
   | {
@@ -45,6 +47,8 @@ export type InteractionJob =
     }
   /** A plain-words reply in a checkpoint's thread. */
   | { type: 'reply'; checkpointId: string; recipient: string; channel: string; threadTs: string; user: SlackUser; text: string }
+  /** Reads a typed answer from a reply's words and posts it for confirmation (channels/slack/free-text.ts). */
+  | { type: 'extract'; checkpointId: string; recipient: string; channel: string; threadTs: string; userId: string; text: string }
   /** Sends: an ephemeral refusal, the "structured answer needed" thread reply. */
   | { type: 'ephemeral'; checkpointId: string; channel: string; userId: string; text: string }
   | { type: 'thread-answer'; checkpointId: string; recipient: string; channel: string; threadTs: string; userId: string; assigned: boolean }

@@ -12,6 +12,10 @@ import { createSlackClient } from './slack-api.js'
 import { SlackChannel } from './slack-channel.js'
 import { SlackKeys } from './slack-keys.js'
 import { SlackPeople } from './slack-people.js'
+import { FreeTextExtractor } from '../../queues/verify/extractor.js'
+import { ProposalStore } from '../../queues/verify/proposals.js'
+import { VerifierSet } from '../../queues/verify/verifier-set.js'
+import { SlackFreeText } from './free-text.js'
 
 /**
  * The Slack channel: delivery (broadcast and direct messages) in workers, `POST
@@ -41,7 +45,10 @@ export const slackModule: ModuleFactory = (ctx) => {
   }
   let worker: Worker<InteractionJob> | null = null
   if (ctx.role.worker) {
-    const handlers = new InteractionHandlers({ engine: ctx.engine, people, client, refs, queue, publicUrl: ctx.config.publicUrl })
+    // Thread replies in words are read by the verification models when one is configured.
+    const extractor = new FreeTextExtractor(new VerifierSet({ env: ctx.config.env, webhookSecret: ctx.config.webhookSecret }))
+    const freeText = new SlackFreeText({ engine: ctx.engine, extractor, proposals: new ProposalStore(ctx.redis, ctx.config.keyPrefix), client, refs, publicUrl: ctx.config.publicUrl })
+    const handlers = new InteractionHandlers({ engine: ctx.engine, people, client, refs, queue, publicUrl: ctx.config.publicUrl, freeText })
     mod.start = () => {
       worker = createInteractionWorker(handlers, { connection: ctx.queues.connection, prefix: ctx.config.keyPrefix, lockMs: ctx.config.jobLockMs, logger: log })
       return Promise.resolve()

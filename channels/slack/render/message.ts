@@ -41,7 +41,7 @@ export function outcome(cp: CheckpointView): string {
     case 'cancelled':
       return ':no_entry_sign: *Cancelled.* No answer is needed any more.'
     case 'rejected':
-      return ':no_entry: *Rejected:* the answer did not pass verification.'
+      return `:no_entry: *Rejected:* the answer did not pass verification.${cp.verification ? ` ${escapeMrkdwn(truncate(cp.verification.reason, 1000))}` : ''}`
     default:
       return `*${cp.state}*`
   }
@@ -78,6 +78,10 @@ export function renderMessage(cp: CheckpointView, opts: RenderOptions): Rendered
   if (terminal) {
     blocks.push({ type: 'section', text: mrkdwn(outcome(cp)) })
   } else {
+    // The verifier sent the last answer back: everyone sees why before answering again.
+    if (cp.verification && !cp.verification.passed) {
+      blocks.push({ type: 'section', text: mrkdwn(`:warning: *The answer was sent back:* ${escapeMrkdwn(truncate(cp.verification.reason, 1000))} Please answer again.`) })
+    }
     const left = Date.parse(cp.expiresAt) - opts.now
     const context = [`:stopwatch: ${humanDuration(left)} left (until ${slackDate(cp.expiresAt)})`]
     if (cp.claimedBy) context.push(`:lock: Claimed by ${who(cp.claimedBy)}`)
