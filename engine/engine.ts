@@ -200,8 +200,8 @@ export class Engine {
     if (result.status !== CommitStatus.Ok) throw new Error(`creating ${id} failed with status ${result.status}`)
     this.observer.committed?.({ id, from: null, to: step.state, event: 'checkpoint.create', request, persisted: step.persisted, version: 1 })
     await this.dispatchNow({ checkpointId: id, version: 1, effects: step.effects }, request)
-    const checkpoint = await this.store.load(id)
-    if (!checkpoint) throw new CheckpointNotFound(id)
+    // Everything the reader would load is what was just committed: skip the round trip.
+    const checkpoint: LoadedCheckpoint = { id, request, persisted: step.persisted, state: step.state, version: 1, auditHead: audit.hash, auditLength: 1 }
     return { checkpoint, replayed: false }
   }
 

@@ -35,7 +35,9 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
       case 'remind':
       case 'publishUpdate': {
         const jobName = effect.type === 'publishUpdate' ? 'update' : effect.type
-        const recipients = await this.expand(effect.recipients)
+        // The dashboard is live through the commit's pub/sub message: it needs no update job.
+        const wanted = effect.type === 'deliver' ? effect.recipients : effect.recipients.filter((r) => r !== 'dashboard')
+        const recipients = await this.expand(wanted)
         await Promise.all(
           recipients.map(async (recipient) => {
             const channel = channelOfRecipient(recipient)
