@@ -49,6 +49,9 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       )
     },
   })
+  // A client killed mid-conversation (the chaos test SIGKILLs workers) resets its socket;
+  // a real server logs that and carries on, so must this one.
+  server.on('error', () => undefined)
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()))
   return {
     url: `smtp://127.0.0.1:${port}`,
