@@ -4,6 +4,7 @@ import { isTerminal } from '../../machine/types.js'
 import type { Channel, DeliveryContext } from '../channel.js'
 import { composeOutcomeMail, composeReminderMail, composeRequestMail } from './email-message.js'
 import { linksFor, type LinkDeps } from './email-links.js'
+import { composeSentBackMail } from './verdict-mail.js'
 import type { SmtpMailer } from './smtp-mailer.js'
 import { threadHeaders, type ThreadHeaders } from './threading.js'
 
@@ -60,7 +61,18 @@ export function createEmailChannel(deps: EmailChannelDeps): EmailChannel {
       })
     },
     async update(ctx: DeliveryContext) {
-      // Claims and releases are visible on the link pages; only the end is worth a mail.
+      // Claims and releases are visible on the link pages; only the end, and an answer a
+      // verifier sent back (once per failed attempt), are worth a mail.
+      const verdict = ctx.checkpoint.verification
+      if (!isTerminal(ctx.checkpoint.state) && verdict && !verdict.passed) {
+        const to = addressOf(ctx.recipient)
+        const headers = threadHeaders(ctx.checkpoint.id, to, deps.domain, `verdict-${verdict.attempts}`)
+        await sendOnce(headers, async () => {
+          const links = await linksFor(deps, ctx.checkpoint, to)
+          await deps.mailer.send({ to, ...composeSentBackMail(ctx.checkpoint, links), ...headers })
+        })
+        return
+      }
       if (!isTerminal(ctx.checkpoint.state)) return
       const to = addressOf(ctx.recipient)
       const headers = threadHeaders(ctx.checkpoint.id, to, deps.domain, 'outcome')

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
  * id is stable (a retried send reuses it, so clients fold duplicates), and every later
  * mail (a reminder, the outcome) replies to it, so all land in one thread.
  */
-export type MailKind = 'request' | 'outcome' | `reminder-${string}`
+export type MailKind = 'request' | 'outcome' | `reminder-${string}` | `verdict-${number}`
 
 export interface ThreadHeaders {
   messageId: string
