@@ -4,7 +4,9 @@ import { telegramModule } from '../channels/telegram/telegram-module.js'
 import { slackModule } from '../channels/slack/module.js'
 import { resumeTargetsModule } from '../queues/resume/resume-targets-module.js'
 import { verifyModule } from '../queues/verify/verify-module.js'
+import { bullBoardModule } from './bull-board.js'
+import { inspectorModule } from './inspector.js'
 import type { ModuleFactory } from './module.js'
 
 /** Every optional module, in mount order. Each returns null when it is not configured. */
-export const MODULES: ModuleFactory[] = [dashboardModule, emailModule, slackModule, telegramModule, resumeTargetsModule, verifyModule]
+export const MODULES: ModuleFactory[] = [bullBoardModule, dashboardModule, emailModule, slackModule, telegramModule, resumeTargetsModule, verifyModule, inspectorModule]
