@@ -47,11 +47,27 @@ export function compileSchema(schema: Record<string, unknown>): ValidateFunction
 
 /** Problems with a schema itself, reported at `at` (e.g. `/responseSchema`). */
 export function schemaProblems(schema: Record<string, unknown>, at: string): FieldProblem[] {
+  let validate: ValidateFunction
   try {
-    compileSchema(schema)
-    return []
+    validate = compileSchema(schema)
   } catch (error) {
     return [{ path: at, message: `not a valid JSON Schema: ${(error as Error).message}` }]
+  }
+  // A `$ref` loop that does not consume the value (`{"$ref": "#"}`) recurses forever on any
+  // input; one trial run finds it now rather than on every answer later.
+  for (const trial of [null, {}, [], '']) {
+    if (runsAway(validate, trial)) return [{ path: at, message: 'the schema refers to itself without end ($ref loop)' }]
+  }
+  return []
+}
+
+function runsAway(validate: ValidateFunction, value: unknown): boolean {
+  try {
+    validate(value)
+    return false
+  } catch (error) {
+    if (error instanceof RangeError) return true
+    throw error
   }
 }
 
@@ -71,7 +87,15 @@ function describe(error: ErrorObject): FieldProblem {
 /** Problems with `value` against `schema`, with paths prefixed by `base` (e.g. `/response`). */
 export function valueProblems(schema: Record<string, unknown>, value: unknown, base = ''): FieldProblem[] {
   const validate = compileSchema(schema)
-  if (validate(value)) return []
+  let ok: boolean
+  try {
+    ok = validate(value)
+  } catch (error) {
+    // A schema whose loop only some values reach: refuse the value, not the server.
+    if (error instanceof RangeError) return [{ path: base, message: 'cannot be checked: the schema recurses without end for this value' }]
+    throw error
+  }
+  if (ok) return []
   return (validate.errors ?? []).map((e) => {
     const p = describe(e)
     return { path: `${base}${p.path}`, message: p.message }

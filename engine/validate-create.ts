@@ -1,5 +1,7 @@
 import { createSpecSchema, type CreateSpec } from './create-spec.js'
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth.js'
 import { schemaProblems, valueProblems } from './json-schema.js'
+import { privateUrlProblem } from './webhook-address.js'
 import { problemsFromZod, ValidationFailed, type FieldProblem } from './problems.js'
 
 /** What this server can honour; a request asking for more is refused, never half-served. */
@@ -10,6 +12,8 @@ export interface Capabilities {
   resumeTargets: ReadonlySet<string>
   /** Optional request features that are implemented (`escalation`, `reminders`, `quorum`, `verify`). */
   features: ReadonlySet<string>
+  /** Webhooks may target private addresses (HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS); absent means refused. */
+  allowPrivateWebhooks?: boolean
 }
 
 const OPTIONAL_FEATURES = ['escalation', 'reminders', 'quorum', 'verify'] as const
@@ -19,6 +23,18 @@ const VERIFIER_HINT: Record<string, string> = { anthropic: ' (set ANTHROPIC_API_
 function channelOf(recipient: string): string {
   const colon = recipient.indexOf(':')
   return colon === -1 ? recipient : recipient.slice(0, colon)
+}
+
+/** Every URL the server will call for this checkpoint, checked against the SSRF guard. */
+function destinationProblems(spec: CreateSpec): FieldProblem[] {
+  const urls: Array<[string, string | undefined]> = [
+    ['/resume/webhook/url', spec.resume && 'webhook' in spec.resume ? spec.resume.webhook.url : undefined],
+    ['/verify/url', spec.verify?.url],
+  ]
+  return urls.flatMap(([path, url]) => {
+    const problem = url === undefined ? null : privateUrlProblem(url)
+    return problem ? [{ path, message: `${problem}; private destinations are not allowed on this server` }] : []
+  })
 }
 
 function capabilityProblems(spec: CreateSpec, caps: Capabilities): FieldProblem[] {
@@ -40,6 +56,7 @@ function capabilityProblems(spec: CreateSpec, caps: Capabilities): FieldProblem[
     problems.push({ path: '/verify/provider', message: `the ${spec.verify.provider} verifier is not configured on this server${VERIFIER_HINT[spec.verify.provider] ?? ''}` })
   }
   if (spec.verify?.provider === 'webhook' && spec.verify.url === undefined) problems.push({ path: '/verify/url', message: 'the webhook verifier needs a url' })
+  if (!caps.allowPrivateWebhooks) problems.push(...destinationProblems(spec))
   if (spec.resume) {
     const target = Object.keys(spec.resume)[0] ?? ''
     if (!caps.resumeTargets.has(target)) problems.push({ path: `/resume/${target}`, message: `resume target ${target} is not enabled on this server` })
@@ -53,6 +70,8 @@ function capabilityProblems(spec: CreateSpec, caps: Capabilities): FieldProblem[
  * against responseSchema, and what this server can actually do.
  */
 export function validateCreate(body: unknown, caps: Capabilities): CreateSpec {
+  // Intake jobs arrive without readJson's depth check; everything after this recurses.
+  if (nestedDeeperThan(body)) throw new ValidationFailed([{ path: '', message: `nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep` }])
   const parsed = createSpecSchema.safeParse(body)
   if (!parsed.success) throw new ValidationFailed(problemsFromZod(parsed.error))
   const spec = parsed.data

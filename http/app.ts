@@ -3,6 +3,8 @@ import type { Logger } from 'pino'
 import type { Metrics } from '../ops/metrics.js'
 import { requireAgentToken, type ApiToken } from './auth.js'
 import { problemMiddleware } from './problem.js'
+import { FixedWindowLimiter, rateLimit } from './rate-limit.js'
+import { securityHeaders } from './security-headers.js'
 import { checkpointRoutes, type CheckpointRoutesDeps } from './routes/checkpoints.js'
 import { healthRoutes, type HealthDeps } from './routes/health.js'
 import { randomUUID } from 'node:crypto'
@@ -14,11 +16,21 @@ export interface HttpDeps extends CheckpointRoutesDeps, HealthDeps {
   logger: Logger
   apiTokens: readonly ApiToken[]
   metrics: Metrics
+  /** Redis key prefix for the rate-limit counters. */
+  keyPrefix: string
+  /** Requests per minute per agent token and per client address on magic links; 0 = off. */
+  rateLimits: { apiPerMinute: number; linksPerMinute: number }
+  /** Proxy hops whose X-Forwarded-For is trusted for the client address (0 = ignore the header). */
+  trustProxy?: number
 }
 
 /** The Koa application: thin handlers over the engine. Channels and the dashboard mount here too. */
 export function createHttpApp(deps: HttpDeps): Koa {
-  const app = new Koa({ proxy: true })
+  // Only the address the nearest `trustProxy` proxies saw counts: entries further left in
+  // X-Forwarded-For are the client's own words and would let it dodge per-address limits.
+  const hops = deps.trustProxy ?? 1
+  const app = new Koa({ proxy: hops > 0, maxIpsCount: hops })
+  const limiter = new FixedWindowLimiter(deps.redis, deps.keyPrefix)
   const log = deps.logger.child({ component: 'http' })
 
   app.use(async (ctx, next) => {
@@ -39,18 +51,41 @@ export function createHttpApp(deps: HttpDeps): Koa {
       log.debug({ requestId, checkpointId: checkpointId(), method: ctx.method, route, status: ctx.status, ms: Math.round(seconds * 1000) }, 'request')
     }
   })
+  app.use(securityHeaders())
+  // The operator says browsers reach us over https (TLS ends at a proxy that may not send
+  // X-Forwarded-Proto): without this, setting a Secure session cookie throws and login 500s.
+  if (deps.publicUrl.startsWith('https:')) {
+    app.use(async (ctx, next) => {
+      ctx.cookies.secure = true
+      await next()
+    })
+  }
   app.use(problemMiddleware(log))
 
   const health = healthRoutes(deps)
   app.use(health.routes())
 
+  // Magic links are guessable only by brute force; this makes brute force slow.
+  const linkLimit = rateLimit(limiter, { scope: 'links', limit: deps.rateLimits.linksPerMinute, windowSeconds: 60 }, (ctx) => ctx.ip)
+  app.use(async (ctx, next) => {
+    if (ctx.path.startsWith('/m/')) await linkLimit(ctx, next)
+    else await next()
+  })
+
   for (const mount of deps.mounts) app.use(mount)
 
   const agent = checkpointRoutes(deps)
   const auth = requireAgentToken(deps.apiTokens)
+  // Per token, after authentication, so one runaway agent cannot starve the others.
+  const apiLimit = rateLimit(limiter, { scope: 'api', limit: deps.rateLimits.apiPerMinute, windowSeconds: 60 }, (ctx) => String(ctx.state.principal))
   app.use(async (ctx, next) => {
-    if (ctx.path === '/v1' || ctx.path.startsWith('/v1/')) await auth(ctx, next)
-    else await next()
+    if (ctx.path !== '/v1' && !ctx.path.startsWith('/v1/')) {
+      await next()
+      return
+    }
+    await auth(ctx, async () => {
+      await apiLimit(ctx, next)
+    })
   })
   app.use(agent.routes())
   app.use(agent.allowedMethods())

@@ -1,4 +1,5 @@
 import type { Context } from 'koa'
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../engine/json-depth.js'
 import { problem } from './problem.js'
 
 /**
@@ -24,9 +25,12 @@ export async function readJson(ctx: Context, limit: number): Promise<unknown> {
   }
   const text = Buffer.concat(chunks).toString('utf8')
   if (text.trim() === '') return {}
+  let value: unknown
   try {
-    return JSON.parse(text) as unknown
+    value = JSON.parse(text) as unknown
   } catch (error) {
     throw problem(400, 'malformed-json', 'Malformed JSON', `The body is not valid JSON: ${(error as Error).message}`)
   }
+  if (nestedDeeperThan(value)) throw problem(400, 'too-deep', 'Nested too deeply', `The body may nest objects and arrays at most ${MAX_JSON_DEPTH} levels deep.`)
+  return value
 }

@@ -65,6 +65,10 @@ const envSchema = z
     HOLDPOINT_INSPECT_PORT: port.optional(),
     HOLDPOINT_PEOPLE_FILE: optionalString,
     HOLDPOINT_JOB_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
+    HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS: z.enum(['true', 'false']).optional(),
+    HOLDPOINT_RATE_LIMIT_API: z.coerce.number().int().min(0).default(6000),
+    HOLDPOINT_RATE_LIMIT_LINKS: z.coerce.number().int().min(0).default(60),
+    HOLDPOINT_TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(1),
     SLACK_BOT_TOKEN: optionalString,
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_API_URL: url.default('https://slack.com/api/'),
@@ -123,6 +127,12 @@ export interface Config {
   jobLockMs: number
   /** JSON file of people and groups loaded into the directory at start. */
   peopleFile: string | undefined
+  /** Resume/verifier webhooks may target private, loopback and link-local addresses (dev default). */
+  allowPrivateWebhooks: boolean
+  /** Requests per minute per agent token and per client address on magic links; 0 = no limit. */
+  rateLimits: { apiPerMinute: number; linksPerMinute: number }
+  /** Reverse proxies in front of the server whose X-Forwarded-For may be trusted (0 = none). */
+  trustProxy: number
   env: Env
 }
 
@@ -158,6 +168,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     inspectPort: env.HOLDPOINT_INSPECT_PORT,
     jobLockMs: env.HOLDPOINT_JOB_LOCK_MS,
     peopleFile: env.HOLDPOINT_PEOPLE_FILE,
+    // Local agents listen on 127.0.0.1 in development; production must opt in explicitly.
+    allowPrivateWebhooks: env.HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS === undefined ? env.NODE_ENV !== 'production' : env.HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS === 'true',
+    rateLimits: { apiPerMinute: env.HOLDPOINT_RATE_LIMIT_API, linksPerMinute: env.HOLDPOINT_RATE_LIMIT_LINKS },
+    trustProxy: env.HOLDPOINT_TRUST_PROXY,
     env,
   }
 }

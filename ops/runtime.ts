@@ -116,13 +116,14 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
   }
 
   const channels = new ChannelRegistry([...(options.channels ?? []), ...modules.flatMap((m) => (m.channel ? [m.channel] : []))])
-  const resumeTargets = new Map<string, ResumeTarget>([['webhook', webhookTarget(config.webhookSecret)]])
+  const resumeTargets = new Map<string, ResumeTarget>([['webhook', webhookTarget(config.webhookSecret, fetch, { allowPrivate: config.allowPrivateWebhooks })]])
   for (const target of modules.flatMap((m) => m.resumeTargets ?? [])) resumeTargets.set(target.name, target)
   const capabilities: Capabilities = {
     // `group:` recipients expand to members' handles at dispatch time.
     channels: new Set([...channels.names(), 'group']),
     resumeTargets: new Set(resumeTargets.keys()),
     features: new Set([...CORE_FEATURES, ...modules.flatMap((m) => m.features ?? [])]),
+    allowPrivateWebhooks: config.allowPrivateWebhooks,
   }
 
   enabledChannels = capabilities.channels
@@ -167,6 +168,9 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
       logger,
       apiTokens: config.apiTokens,
       metrics,
+      keyPrefix: config.keyPrefix,
+      rateLimits: config.rateLimits,
+      trustProxy: config.trustProxy,
     })
     const server: Server = createServer(app.callback())
     // Long-polls hold requests open for up to a minute; keep idle sockets a little longer.

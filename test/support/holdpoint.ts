@@ -61,6 +61,8 @@ export async function startHoldpoint(opts: StartOptions = {}): Promise<TestHoldp
     HOLDPOINT_KEY_PREFIX: randomPrefix(),
     HOLDPOINT_RESUME_FIRST_DELAY_MS: '100',
     HOLDPOINT_JOB_LOCK_MS: '2000',
+    // Test receivers listen on 127.0.0.1; test/hostile turns the SSRF guard back on.
+    HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS: 'true',
     ...testSecrets(),
     ...opts.env,
     HOLDPOINT_PORT: String(port),
