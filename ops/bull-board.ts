@@ -48,8 +48,11 @@ export const bullBoardModule: ModuleFactory = (ctx): HoldpointModule | null => {
   const publicOrigin = new URL(ctx.config.publicUrl).origin
   const log = ctx.logger.child({ component: 'bull-board' })
 
-  const routes: Middleware = async (koa: Context, next: Next) => {
-    if (!underBoard(koa.path)) return next()
+  const routes = async (koa: Context, next: Next): Promise<void> => {
+    if (!underBoard(koa.path)) {
+      await next()
+      return
+    }
     const viewer: Viewer | null = await auth.viewer(koa)
     if (!viewer) {
       if (koa.method === 'GET' && koa.accepts('html', 'json') === 'html' && !koa.path.startsWith(`${BULL_BOARD_PATH}/api/`)) {
@@ -63,7 +66,7 @@ export const bullBoardModule: ModuleFactory = (ctx): HoldpointModule | null => {
     if (writes && !viewer.operator) throw problem(403, 'forbidden', 'Operators only', 'Reviewers see the queues read-only.')
     if (writes && crossSite(koa, publicOrigin)) throw problem(403, 'cross-site', 'Cross-site request refused', 'Queue actions must come from Bull Board itself.')
     if (writes) log.info({ personId: viewer.person?.id, method: koa.method, route: koa.path }, 'queue action from Bull Board')
-    return (viewer.operator ? full : readOnly)(koa, next)
+    await (viewer.operator ? full : readOnly)(koa, next)
   }
   return { name: 'bull-board', routes }
 }
