@@ -6,6 +6,7 @@ import type { StoredRequest } from './stored-request.js'
 import { AtRest } from './at-rest.js'
 import type { FieldCipher } from './field-cipher.js'
 import { Keys } from './keys.js'
+import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js'
 import { COMMIT_CHECKPOINT_LUA, CommitStatus } from './scripts/commit-checkpoint.js'
 
 /** A checkpoint as read from Redis in one atomic read. */
@@ -96,7 +97,7 @@ export class CheckpointStore {
     return {
       id,
       request: this.atRest.openRequest(JSON.parse(req) as StoredRequest),
-      persisted: this.atRest.openSnapshot(JSON.parse(snap) as PersistedCheckpoint),
+      persisted: this.atRest.openSnapshot(decodeSnapshot(snap)),
       state: state as CheckpointState,
       version: Number(ver),
       auditHead: head,
@@ -120,7 +121,7 @@ export class CheckpointStore {
       idem ? k.idempotency(idem.scope, idem.key) : '',
       String(args.expectedVersion),
       args.expectedHead,
-      args.next ? JSON.stringify(this.atRest.sealSnapshot(args.next.persisted)) : '',
+      args.next ? encodeSnapshot(this.atRest.sealSnapshot(args.next.persisted)) : '',
       args.state,
       JSON.stringify(this.atRest.sealAudit(args.audit)),
       args.audit.hash,
