@@ -9,12 +9,13 @@ import { valueProblems } from '../../engine/json-schema.js'
 import { ValidationFailed } from '../../engine/problems.js'
 import { mayAct, respondedBy } from '../../machine/identity.js'
 import { CHECKPOINT_STATES, isTerminal, type Actor } from '../../machine/types.js'
+import { VerifierMisconfigured, VerifierUnavailable } from '../../queues/verify/verdict.js'
 import { problem } from '../problem.js'
 import { readJson } from '../read-json.js'
 import { checkpointDetail } from './checkpoint-detail.js'
 import { parse, UI_BODY_LIMIT, type DashDeps } from './deps.js'
 import { listInbox } from './inbox.js'
-import { maySee, type Viewer } from './viewer.js'
+import { maySee, permissionsFor, type Viewer } from './viewer.js'
 
 const listQuery = z.object({
   // An empty `state=` (the form's "All states") means no state filter.
@@ -25,6 +26,7 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(25),
 })
 const answerBody = z.object({ response: z.unknown().refine((v) => v !== undefined, { message: 'is required' }) }).strict()
+const extractBody = z.object({ text: z.string().trim().min(1).max(4000) }).strict()
 const releaseBody = z.object({ reassignTo: z.string().trim().min(1).max(64).optional() }).strict()
 
 const VIEWED_TTL_SECONDS = 90 * 24 * 60 * 60
@@ -50,7 +52,7 @@ export function checkpointRoutes(deps: DashDeps): Router {
   }
 
   async function detail(viewer: Viewer, cp: LoadedCheckpoint) {
-    return checkpointDetail(cp, await engine.store.readAudit(cp.id), viewer, deps.keyring, deps.publicUrl)
+    return checkpointDetail(cp, await engine.store.readAudit(cp.id), viewer, deps.keyring, deps.publicUrl, deps.extractor.availableFor(cp))
   }
 
   router.get('/', async (ctx) => {
@@ -133,6 +135,32 @@ export function checkpointRoutes(deps: DashDeps): Router {
     }
     const updated = await engine.send(cp.id, (now) => ({ type: 'checkpoint.answer', now, by: viewer.actor, response: body.response }), { data: via(viewer) })
     ctx.body = await detail(viewer, updated)
+  })
+
+  /**
+   * "Answer in words": the model's reading of the text as a typed answer, checked against
+   * responseSchema. It changes nothing (no claim, no answer, no audit entry); the page shows
+   * the proposal and, once the person confirms, sends it to `/answer`, which validates again.
+   */
+  router.post('/:id/extract', async (ctx) => {
+    await auth.checkWrite(ctx)
+    const viewer = await auth.requireViewer(ctx)
+    const body = parse(extractBody, await readJson(ctx, UI_BODY_LIMIT))
+    const cp = await visible(ctx, viewer)
+    if (isTerminal(cp.state)) throw problem(409, 'terminal', 'Not applied', `The checkpoint is already ${cp.state}.`)
+    const can = permissionsFor(viewer, cp)
+    if (!can.answer) throw problem(403, 'forbidden', 'You cannot answer this checkpoint', can.reason ?? 'You cannot answer this checkpoint.')
+    try {
+      ctx.set('cache-control', 'no-store')
+      ctx.body = { checkpointId: cp.id, ...(await deps.extractor.extract(cp, body.text)) }
+    } catch (error) {
+      if (error instanceof VerifierMisconfigured) throw problem(409, 'extraction-unavailable', 'No model to read free text', error.message)
+      if (error instanceof VerifierUnavailable) {
+        ctx.set('retry-after', String(Math.ceil((error.retryAfterMs ?? 5_000) / 1000)))
+        throw problem(503, 'model-unavailable', 'The model is unavailable', 'Reading your words failed for now; try again shortly, or use the form.')
+      }
+      throw error
+    }
   })
 
   return router

@@ -11,6 +11,7 @@ import type { LoginRateLimiter } from './rate-limit.js'
 import type { SessionStore } from './sessions.js'
 import type { Redis } from 'ioredis'
 import type { DashKeys } from './keys.js'
+import type { FreeTextExtractor } from '../../queues/verify/extractor.js'
 
 /** What the dashboard's route files share. */
 export interface DashDeps {
@@ -26,6 +27,8 @@ export interface DashDeps {
   keys: DashKeys
   publicUrl: string
   logger: Logger
+  /** Reads a typed answer from words ("Answer in words"), when a model is configured. */
+  extractor: FreeTextExtractor
 }
 
 /** Small JSON bodies only: forms, answers. Answers are bounded again by the agent's schema. */

@@ -13,6 +13,8 @@ import { pageRoutes } from './pages.js'
 import { peopleRoutes } from './people-routes.js'
 import { LoginRateLimiter } from './rate-limit.js'
 import { SessionStore } from './sessions.js'
+import { FreeTextExtractor } from '../../queues/verify/extractor.js'
+import { VerifierSet } from '../../queues/verify/verifier-set.js'
 
 export interface DashboardOptions {
   /** Where the built UI is; defaults to `<package root>/ui/dist`. */
@@ -43,6 +45,8 @@ export function createDashboardModule(options: DashboardOptions = {}): ModuleFac
       keys,
       publicUrl: ctx.config.publicUrl,
       logger: ctx.logger.child({ component: 'dashboard' }),
+      // The same verifiers the verify module builds: "Answer in words" uses its models.
+      extractor: new FreeTextExtractor(new VerifierSet({ env: ctx.config.env, webhookSecret: ctx.config.webhookSecret, ...(ctx.verifiers && { functions: ctx.verifiers }) })),
     }
     const events = eventRoutes(deps)
     const routers = [authRoutes(deps), checkpointRoutes(deps), peopleRoutes(deps), auditRoutes(deps), events.router]

@@ -64,6 +64,10 @@ export function permissionsFor(viewer: Viewer, cp: LoadedCheckpoint): Permission
   if (isTerminal(cp.state)) {
     return { claim: false, release: false, answer: false, reassign: false, reason: `This checkpoint is ${cp.state}.` }
   }
+  if (cp.state === 'verifying' || cp.state === 'verified') {
+    // The answer is with the verifier: nobody answers, claims or releases until its verdict.
+    return { claim: false, release: false, answer: false, reassign: false, reason: 'The answer is being verified.' }
+  }
   const reason = !assigned
     ? 'You can see this checkpoint but it is not assigned to you.'
     : claimedBy && !mine

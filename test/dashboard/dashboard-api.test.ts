@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mintDashboardLink } from '../../engine/dashboard-grant.js'
 import { Keyring } from '../../engine/keyring.js'
-import { deleteKeys, eventually, testRedisUrl, type TestHoldpoint } from '../support/holdpoint.js'
+import { FakeAnthropic } from '../support/fake-anthropic.js'
+import { approvalSchema, deleteKeys, eventually, testRedisUrl, type TestHoldpoint } from '../support/holdpoint.js'
+import { policyBrain } from '../verify/policy-brain.js'
 import { DashClient, PASSWORD, refundRequest, seedPeople, startDashboardHoldpoint } from './support.js'
 
 /** The dashboard's HTTP surface without a browser: auth, CSRF, routing rules, refusals, audit. */
 let hp: TestHoldpoint
+let model: FakeAnthropic
 let setupToken: string
 let operator: DashClient
 let ana: DashClient
@@ -17,10 +20,13 @@ const BEN = 'ben@example.com'
 const CARA = 'cara@example.com'
 
 beforeAll(async () => {
-  ;({ hp, setupToken } = await startDashboardHoldpoint())
+  // A scripted Anthropic model, so "Answer in words" has a model to read free text with.
+  model = await new FakeAnthropic(policyBrain).start()
+  ;({ hp, setupToken } = await startDashboardHoldpoint({ env: { ANTHROPIC_API_KEY: model.apiKey, ANTHROPIC_BASE_URL: model.url } }))
 })
 afterAll(async () => {
   await hp.close()
+  await model.close()
   await deleteKeys(testRedisUrl(), hp.prefix)
 })
 
@@ -260,6 +266,48 @@ describe('checkpoints', () => {
     expect(answered.body.checkpoint.respondedBy).toMatchObject({ channel: 'email', actor: ANA })
     const forged = await new DashClient(hp.url).req('GET', `/checkpoints/${other.id}?grant=${encodeURIComponent(link.split('grant=')[1]!)}`)
     expect(forged.status).toBe(403)
+  })
+})
+
+describe('answer in words', () => {
+  it('proposes a typed answer from words without changing anything; CSRF and routing enforced; the confirmed answer goes through /answer', async () => {
+    const cp = await create({ responseSchema: approvalSchema, assignTo: [`email:${ANA}`] })
+    // Settled first (delivered), so a later version change can only come from the route.
+    const before = await eventually(async () => {
+      const got = await hp.api('GET', `/v1/checkpoints/${cp.id}`)
+      return got.body.state === 'delivered' && got
+    })
+    const detail = await ana.req('GET', `/ui/api/checkpoints/${cp.id}`)
+    expect(detail.body.freeText).toBe(true)
+    expect(detail.body.verify).toBeNull()
+    const entriesBefore = (await audit(cp.id)).length
+
+    // Cross-site or without the session's CSRF token: refused before any model call.
+    const calls = model.calls.length
+    expect((await ana.req('POST', `/ui/api/checkpoints/${cp.id}/extract`, { text: 'yes, duplicate' }, { 'x-csrf-token': 'guess' })).status).toBe(403)
+    expect((await ana.req('POST', `/ui/api/checkpoints/${cp.id}/extract`, { text: 'yes, duplicate' }, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' })).status).toBe(403)
+    expect((await new DashClient(hp.url).req('POST', `/ui/api/checkpoints/${cp.id}/extract`, { text: 'yes' })).status).toBe(401)
+    // Cara sees it (the default notify is the dashboard) but may not answer it, so no proposal either.
+    expect((await cara.req('POST', `/ui/api/checkpoints/${cp.id}/extract`, { text: 'yes' })).status).toBe(403)
+    expect(model.calls.length).toBe(calls)
+    expect((await ana.req('POST', `/ui/api/checkpoints/${cp.id}/extract`, { text: '   ' })).status).toBe(422)
+
+    const proposed = await ana.req('POST', `/ui/api/checkpoints/${cp.id}/extract`, { text: 'Yes, approve it: it was a duplicate charge.' })
+    expect(proposed.status).toBe(200)
+    expect(proposed.body).toMatchObject({ checkpointId: cp.id, answer: { approved: true, note: 'duplicate charge' }, valid: true, problems: [], reason: 'You approve the refund.' })
+    const unreadable = await ana.req('POST', `/ui/api/checkpoints/${cp.id}/extract`, { text: 'maybe, not sure' })
+    expect(unreadable.body).toMatchObject({ answer: null, valid: false })
+
+    // Nothing changed: same version, no claim, no answer, no audit entry.
+    const after = await hp.api('GET', `/v1/checkpoints/${cp.id}`)
+    expect(after.body).toMatchObject({ state: before.body.state, version: before.body.version, response: null, claimedBy: null })
+    expect((await audit(cp.id)).length).toBe(entriesBefore)
+
+    // Confirm = the ordinary answer path, validated again by the server.
+    const answered = await ana.req('POST', `/ui/api/checkpoints/${cp.id}/answer`, { response: proposed.body.answer })
+    expect(answered.status).toBe(200)
+    expect(answered.body.checkpoint).toMatchObject({ state: 'resolved', response: { approved: true, note: 'duplicate charge' } })
+    expect((await ana.req('POST', `/ui/api/checkpoints/${cp.id}/extract`, { text: 'no' })).status).toBe(409)
   })
 })
 

@@ -2,6 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deleteKeys, eventually, startHoldpoint, testRedisUrl, type TestHoldpoint } from '../support/holdpoint.js'
+import type { VerifierFunction } from '../../queues/verify/verifier.js'
 import { WebhookReceiver } from '../support/webhook-receiver.js'
 import { DashClient, inertEmailChannel, PASSWORD, refundRequest, requireBuiltUi, startDashboardHoldpoint } from './support.js'
 
@@ -31,10 +32,23 @@ let anaPage: Page
 let benPage: Page
 let caraPage: Page
 
+/**
+ * A local function verifier: it sends the first attempt back, and passes the next. The first
+ * verdict waits for the test to open the gate, so "being verified" can be seen on the page.
+ */
+const SENT_BACK_REASON = 'The note must name the duplicate charge.'
+let openGate: () => void = () => undefined
+const gate = new Promise<void>((resolve) => (openGate = resolve))
+const sendBackOnce: VerifierFunction = async (input) => {
+  if (input.attempt > 1) return { passed: true, reason: 'The note names the charge.' }
+  await gate
+  return { passed: false, reason: SENT_BACK_REASON }
+}
+
 beforeAll(async () => {
   requireBuiltUi()
   receiver = await new WebhookReceiver().start()
-  ;({ hp, setupToken } = await startDashboardHoldpoint())
+  ;({ hp, setupToken } = await startDashboardHoldpoint({ verifiers: { sendBackOnce } }))
   other = await startHoldpoint({ env: hp.env, worker: false, channels: [inertEmailChannel] })
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS })
   await mkdir(SCREENSHOTS, { recursive: true })
@@ -201,6 +215,48 @@ describe('the dashboard in Chromium', () => {
     })
     expect(hook.headers['webhook-signature']).toMatch(/^v1,/)
     await anaPage.locator('.tl-resumed').waitFor()
+  })
+
+  it('verification: "being verified" without a form, then the verifier’s reason next to the form, then a second answer passes', async () => {
+    const schema = {
+      type: 'object',
+      properties: { approved: { type: 'boolean', title: 'Approve the refund?' }, note: { type: 'string', title: 'Note', maxLength: 500 } },
+      required: ['approved'],
+      additionalProperties: false,
+    }
+    const cp = await create({
+      task: 'Verified: refund $60 to cus_7?',
+      payload: { amountUsd: 60 },
+      responseSchema: schema,
+      assignTo: ['email:ana@example.com'],
+      verify: { provider: 'function:sendBackOnce', instructions: 'The note must name the duplicate charge.', maxAttempts: 3 },
+    })
+    await anaPage.goto(`${hp.url}/checkpoints/${cp.id}`)
+    // No model is configured on this deployment, so "Answer in words" is not offered.
+    await anaPage.getByRole('button', { name: 'Submit answer' }).waitFor()
+    await absent(anaPage.getByLabel('Answer in words'))
+    await anaPage.getByLabel('Yes').check()
+    await anaPage.getByLabel('Note').fill('ok')
+    await anaPage.getByRole('button', { name: 'Submit answer' }).click()
+
+    await shown(anaPage.getByRole('heading', { name: 'Being verified' }))
+    await containsText(anaPage.locator('.verifying'), 'is being checked by the verifier')
+    await absent(anaPage.getByRole('button', { name: 'Submit answer' }))
+    expect((await hp.api('GET', `/v1/checkpoints/${cp.id}`)).body.state).toBe('verifying')
+
+    openGate()
+    // Live: the verdict comes back through the change feed, no reload.
+    await containsText(anaPage.locator('.sent-back'), `Sent back: ${SENT_BACK_REASON} — attempt 1 of 3`)
+    await shown(anaPage.getByRole('button', { name: 'Submit answer' }))
+    expect((await hp.api('GET', `/v1/checkpoints/${cp.id}`)).body).toMatchObject({ state: 'claimed', verification: { passed: false, reason: SENT_BACK_REASON, attempts: 1 } })
+
+    await anaPage.getByLabel('Yes').check()
+    await anaPage.getByLabel('Note').fill('Duplicate charge ch_2')
+    await anaPage.getByRole('button', { name: 'Submit answer' }).click()
+    await anaPage.getByRole('heading', { name: 'Outcome' }).waitFor()
+    await anaPage.locator('.outcome .badge').filter({ hasText: 'Resolved' }).waitFor()
+    await absent(anaPage.locator('.sent-back'))
+    await anaPage.locator('.tl-verified').first().waitFor()
   })
 
   it('a reviewer cannot see or answer a checkpoint not routed to them (UI and API)', async () => {

@@ -151,6 +151,8 @@ export interface Checkpoint {
   metadata: Record<string, unknown>
   resume: { target: string } | null
   version: number
+  /** The last verdict and failed attempts so far, when the checkpoint is verified. */
+  verification?: { passed: boolean; reason: string; attempts: number } | null
 }
 
 export interface TimelineEntry {
@@ -176,6 +178,18 @@ export interface CheckpointDetail {
   timeline: TimelineEntry[]
   chain: ChainCheck
   you: { channel: string; actor: string }
+  verify: { maxAttempts: number } | null
+  /** Whether "Answer in words" is offered (a model is configured to read free text). */
+  freeText: boolean
+}
+
+export interface ProposedAnswer {
+  checkpointId: string
+  answer: unknown
+  valid: boolean
+  problems: FieldProblem[]
+  reason: string
+  model: string | null
 }
 
 export interface AuditRow {

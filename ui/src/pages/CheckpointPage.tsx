@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import { api, errorText, type CheckpointDetail, type PersonInfo } from '../api'
 import { AnswerForm } from '../components/AnswerForm'
+import { FreeTextAnswer } from '../components/FreeTextAnswer'
 import { Payload, Value } from '../components/Payload'
 import { StateBadge } from '../components/StateBadge'
 import { Timeline } from '../components/Timeline'
@@ -75,6 +76,10 @@ export function CheckpointPage({ id }: { id: string }) {
   const open = OPEN_STATES.has(cp.state)
   const claimedByYou = cp.claimedBy?.actor === detail.you.actor
   const candidates = people.filter((p) => p.id !== cp.claimedBy?.actor)
+  const beingVerified = cp.state === 'verifying' || cp.state === 'verified'
+  const verdict = cp.verification ?? null
+  const maxAttempts = detail.verify?.maxAttempts
+  const submitAnswer = async (response: unknown) => setDetail(await api<CheckpointDetail>('POST', `/ui/api/checkpoints/${encodeURIComponent(id)}/answer`, { response }))
 
   return (
     <div className="checkpoint">
@@ -101,12 +106,29 @@ export function CheckpointPage({ id }: { id: string }) {
             {cp.payload === null || cp.payload === undefined ? <p className="muted">No details were attached.</p> : <Payload value={cp.payload} schema={cp.payloadSchema} />}
           </section>
 
-          {open ? (
+          {beingVerified ? (
+            <section className="card verifying" aria-labelledby="verifying-title">
+              <h2 id="verifying-title">Being verified</h2>
+              <p className="notice" role="status">
+                The answer{cp.respondedBy ? ` from ${actorLabel(cp.respondedBy)}` : ''} is being checked by the verifier. This page updates when the verdict arrives.
+              </p>
+            </section>
+          ) : open ? (
             <section className="card" aria-labelledby="answer-title">
               <h2 id="answer-title">Your answer</h2>
               {typeof cp.responseSchema.description === 'string' && <p className="muted">{cp.responseSchema.description}</p>}
+              {verdict && !verdict.passed && (
+                <p className="alert error sent-back" role="alert">
+                  Sent back: {verdict.reason} — attempt {verdict.attempts}
+                  {maxAttempts ? ` of ${maxAttempts}` : ''}
+                  {can.answer ? '. Please answer again.' : '.'}
+                </p>
+              )}
               {can.answer ? (
-                <AnswerForm schema={cp.responseSchema} onSubmit={async (response) => setDetail(await api<CheckpointDetail>('POST', `/ui/api/checkpoints/${encodeURIComponent(id)}/answer`, { response }))} />
+                <>
+                  <AnswerForm schema={cp.responseSchema} onSubmit={submitAnswer} />
+                  {detail.freeText && <FreeTextAnswer checkpointId={cp.id} schema={cp.responseSchema} onConfirm={submitAnswer} />}
+                </>
               ) : (
                 <p className="notice">{can.reason}</p>
               )}
@@ -116,9 +138,16 @@ export function CheckpointPage({ id }: { id: string }) {
               <h2 id="outcome-title">Outcome</h2>
               <p className="outcome-line">
                 <StateBadge state={cp.state} />
-                {cp.respondedBy ? <span>Answered by {actorLabel(cp.respondedBy)}</span> : <span>{cp.state === 'expired' ? 'Nobody answered in time.' : cp.state === 'cancelled' ? 'The agent cancelled this request.' : ''}</span>}
+                {cp.state === 'rejected' ? (
+                  <span>Rejected by the verifier{verdict ? ` after ${verdict.attempts} attempt${verdict.attempts === 1 ? '' : 's'}` : ''}</span>
+                ) : cp.respondedBy ? (
+                  <span>Answered by {actorLabel(cp.respondedBy)}</span>
+                ) : (
+                  <span>{cp.state === 'expired' ? 'Nobody answered in time.' : cp.state === 'cancelled' ? 'The agent cancelled this request.' : ''}</span>
+                )}
                 <span className="muted">{dateTime(cp.updatedAt)}</span>
               </p>
+              {cp.state === 'rejected' && verdict && <p className="alert error rejected-reason">The verifier’s last reason: {verdict.reason}</p>}
               {cp.response !== null && cp.response !== undefined && <Value value={cp.response} schema={cp.responseSchema} />}
               {cp.resume && <p className="muted small">The agent is resumed via {cp.resume.target}; see the timeline.</p>}
             </section>
