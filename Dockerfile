@@ -12,6 +12,9 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The dashboard's built UI, and `holdpoint` (doctor, health, audit export) inside the container.
+COPY --from=build /app/ui/dist ./ui/dist
+COPY --from=build /app/bin ./bin
 USER node
 EXPOSE 8080
 CMD ["node", "dist/ops/server.js"]

@@ -1,0 +1,201 @@
+import { readFile } from 'node:fs/promises'
+import { userInfo } from 'node:os'
+import { parseArgs } from 'node:util'
+import { Redis } from 'ioredis'
+import { workersAlive } from '../queues/worker-pool.js'
+import { ApiClient, ApiError } from './cli-api.js'
+import { exportAudit } from './cli-audit.js'
+import { channelChecks, formatChecks, redisChecks } from './cli-doctor.js'
+import { ConfigError, loadConfig } from './config.js'
+import { DEFAULT_MACHINE_FILE, exportMachine } from './machine-export.js'
+
+const USAGE = `holdpoint <command>
+
+  start                      API, dashboard and workers in one process
+  server | worker            one half (run as many of each as you like against one Redis)
+  dev                        start in dev mode (generated secrets, a local Redis if needed)
+  create <file.json|->       create a checkpoint from a POST /v1/checkpoints body
+         [--idempotency-key k]
+  get <id>                   show a checkpoint
+  answer <id> <json>         answer for a person [--actor name]
+  cancel <id>                cancel [--reason text]
+  ls                         list, newest first [--state s] [--limit n]
+  audit export               every audit entry [--format jsonl|csv] [--out file] [--verify] [--state s]
+  machine export             write the state machine for Stately's editor [--out file]
+  doctor                     check Redis settings and each configured channel's credentials
+  health                     exit 0 when Redis answers and a worker is alive (container health checks)
+
+API commands use HOLDPOINT_URL and HOLDPOINT_API_TOKEN, or the dev-mode file .data/dev.json.`
+
+type Flags = Record<string, string | boolean | undefined>
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+}
+
+function need(value: string | undefined, what: string): string {
+  if (value === undefined || value === '') throw new UsageError(`missing ${what}`)
+  return value
+}
+
+class UsageError extends Error {}
+
+function str(flags: Flags, name: string): string | undefined {
+  const value = flags[name]
+  return typeof value === 'string' ? value : undefined
+}
+
+async function readBody(file: string): Promise<unknown> {
+  const text = file === '-' ? await new Response(process.stdin as unknown as ReadableStream).text() : await readFile(file, 'utf8')
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new UsageError(`${file} is not valid JSON`)
+  }
+}
+
+function configOrExit() {
+  try {
+    return loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message)
+    throw error
+  }
+}
+
+async function doctor(): Promise<number> {
+  const config = configOrExit()
+  const checks = [...(await redisChecks(config.redisUrl)), ...(await channelChecks(config))]
+  process.stdout.write(`${formatChecks(checks)}\n`)
+  const failing = checks.filter((c) => !c.ok).length
+  process.stdout.write(failing === 0 ? 'all good\n' : `${failing} thing${failing === 1 ? '' : 's'} to fix\n`)
+  return failing === 0 ? 0 : 1
+}
+
+async function health(): Promise<number> {
+  const config = configOrExit()
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000, retryStrategy: () => null })
+  redis.on('error', () => undefined)
+  try {
+    await redis.ping()
+    const alive = await workersAlive(redis, config.keyPrefix)
+    process.stdout.write(`redis ok, ${alive} worker${alive === 1 ? '' : 's'} alive\n`)
+    return alive > 0 ? 0 : 1
+  } catch (error) {
+    process.stdout.write(`redis unreachable: ${(error as Error).message}\n`)
+    return 1
+  } finally {
+    redis.disconnect()
+  }
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      'idempotency-key': { type: 'string' },
+      actor: { type: 'string' },
+      reason: { type: 'string' },
+      state: { type: 'string' },
+      limit: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      verify: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  const flags: Flags = values
+  const [command, ...args] = positionals
+  if (command === undefined || flags.help === true || command === 'help') {
+    process.stdout.write(`${USAGE}\n`)
+    return command === undefined && flags.help !== true ? 64 : 0
+  }
+  switch (command) {
+    case 'start':
+      await import('./start.js')
+      return -1
+    case 'server':
+      await import('./server.js')
+      return -1
+    case 'worker':
+      await import('./worker.js')
+      return -1
+    case 'dev':
+      // Dev mode is simply "not production": generated secrets and a local Redis if needed.
+      delete process.env.NODE_ENV
+      await import('./start.js')
+      return -1
+    case 'create': {
+      const body = await readBody(need(args[0], 'a JSON file (or - for stdin)'))
+      const key = str(flags, 'idempotency-key')
+      print(await (await ApiClient.connect()).call('POST', '/v1/checkpoints', body, key ? { 'idempotency-key': key } : {}))
+      return 0
+    }
+    case 'get':
+      print(await (await ApiClient.connect()).call('GET', `/v1/checkpoints/${encodeURIComponent(need(args[0], 'a checkpoint id'))}`))
+      return 0
+    case 'answer': {
+      const id = need(args[0], 'a checkpoint id')
+      let response: unknown
+      try {
+        response = JSON.parse(need(args[1], 'the answer as JSON'))
+      } catch {
+        throw new UsageError('the answer must be JSON, e.g. \'{"approved":true}\'')
+      }
+      const actor = str(flags, 'actor') ?? `cli:${userInfo().username}`
+      print(await (await ApiClient.connect()).call('POST', `/v1/checkpoints/${encodeURIComponent(id)}/response`, { response, actor }))
+      return 0
+    }
+    case 'cancel': {
+      const reason = str(flags, 'reason')
+      print(await (await ApiClient.connect()).call('POST', `/v1/checkpoints/${encodeURIComponent(need(args[0], 'a checkpoint id'))}/cancel`, reason ? { reason } : {}))
+      return 0
+    }
+    case 'ls': {
+      const query = new URLSearchParams({ limit: str(flags, 'limit') ?? '20', ...(str(flags, 'state') && { state: str(flags, 'state') }) })
+      const page = await (await ApiClient.connect()).call<{ items: Array<{ id: string; state: string; createdAt: string; task: string }> }>('GET', `/v1/checkpoints?${query.toString()}`)
+      for (const c of page.items) process.stdout.write(`${c.id}\t${c.state.padEnd(9)}\t${c.createdAt}\t${c.task.replace(/\s+/g, ' ').slice(0, 80)}\n`)
+      return 0
+    }
+    case 'audit': {
+      if (args[0] !== 'export') throw new UsageError('usage: holdpoint audit export [--format jsonl|csv] [--out file] [--verify]')
+      const format = str(flags, 'format') ?? 'jsonl'
+      if (format !== 'jsonl' && format !== 'csv') throw new UsageError('--format is jsonl or csv')
+      const result = await exportAudit(await ApiClient.connect(), { format, out: str(flags, 'out'), verify: flags.verify === true, state: str(flags, 'state') })
+      const summary = `${result.entries} entries of ${result.checkpoints} checkpoints exported`
+      if (flags.verify === true) {
+        process.stderr.write(`${summary}; ${result.broken.length === 0 ? 'every hash chain verifies' : `BROKEN chains: ${result.broken.join(', ')}`}\n`)
+        return result.broken.length === 0 ? 0 : 1
+      }
+      process.stderr.write(`${summary}\n`)
+      return 0
+    }
+    case 'machine': {
+      if (args[0] !== 'export') throw new UsageError('usage: holdpoint machine export [--out file]')
+      process.stdout.write(`machine definition written to ${await exportMachine(str(flags, 'out') ?? DEFAULT_MACHINE_FILE)}\n`)
+      return 0
+    }
+    case 'doctor':
+      return doctor()
+    case 'health':
+      return health()
+    default:
+      throw new UsageError(`unknown command ${command}\n\n${USAGE}`)
+  }
+}
+
+/** Runs the CLI; the long-running commands (start, server, worker, dev) keep the process. */
+export async function cli(argv: string[]): Promise<void> {
+  try {
+    const code = await run(argv)
+    if (code >= 0) process.exitCode = code
+  } catch (error) {
+    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    process.stderr.write(`holdpoint: ${(error as Error).message}\n`)
+    process.exitCode = error instanceof ApiError ? 1 : usage ? 64 : 1
+  }
+}
+
+await cli(process.argv.slice(2))
