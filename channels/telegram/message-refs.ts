@@ -59,6 +59,31 @@ export class MessageRefs {
     return raw ? (JSON.parse(raw) as SentMessage) : null
   }
 
+  /**
+   * A later message about the same request to the same recipient (the verifier sent an
+   * answer back), under `tag`: replies to it answer like replies to the request, and the
+   * outcome edit reaches it too.
+   */
+  async recordFollowUp(cp: string, recipient: string, tag: string, sent: SentMessage, ttlSeconds: number): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(this.sentKey(cp), `${recipient}#${tag}`, JSON.stringify(sent))
+      .expire(this.sentKey(cp), ttlSeconds)
+      .set(this.replyKey(sent.chat, sent.messageId), sent.ref, 'EX', ttlSeconds)
+      .exec()
+  }
+
+  async followUp(cp: string, recipient: string, tag: string): Promise<SentMessage | null> {
+    return this.sent(cp, `${recipient}#${tag}`)
+  }
+
+  async followUps(cp: string, recipient: string): Promise<SentMessage[]> {
+    const all = await this.redis.hgetall(this.sentKey(cp))
+    return Object.entries(all)
+      .filter(([field]) => field.startsWith(`${recipient}#`))
+      .map(([, raw]) => JSON.parse(raw) as SentMessage)
+  }
+
   async refForReply(chat: string, messageId: number): Promise<string | null> {
     return this.redis.get(this.replyKey(chat, messageId))
   }

@@ -9,7 +9,7 @@ import { escapeHtml } from '../email/html.js'
 import { linkTtlSeconds } from '../email/magic-link.js'
 import { callBot, classifyBotError, isNotModified } from './bot-api.js'
 import { callbackData, type MessageRefs } from './message-refs.js'
-import { outcomeText, requestText } from './telegram-message.js'
+import { outcomeText, requestText, sentBackText } from './telegram-message.js'
 
 type SendParams = Parameters<Api['sendMessage']>[0]
 
@@ -62,15 +62,47 @@ export function createTelegramChannel(deps: TelegramChannelDeps): Channel {
       await deps.refs.recordSent(cp.id, ctx.recipient, { chat, messageId: message.message_id, ref }, ttlSeconds)
     },
     async update(ctx: DeliveryContext) {
-      if (!isTerminal(ctx.checkpoint.state)) return
-      const sent = await deps.refs.sent(ctx.checkpoint.id, ctx.recipient)
+      const cp = ctx.checkpoint
+      if (!isTerminal(cp.state)) {
+        // Claims and answers in flight change nothing in the chat; an answer the verifier
+        // sent back gets one message per failed attempt, with the reason and the way to answer.
+        const verdict = cp.verification
+        if (verdict && !verdict.passed && verdict.attempts > 0) await sendBack(deps, ctx, verdict)
+        return
+      }
+      const sent = await deps.refs.sent(cp.id, ctx.recipient)
       if (!sent) return
-      try {
-        // No reply_markup: Telegram removes the inline keyboard with the edit.
-        await deps.api.editMessageText({ chat_id: sent.chat, message_id: sent.messageId, text: outcomeText(ctx.checkpoint), parse_mode: 'HTML' })
-      } catch (error) {
-        if (!isNotModified(error)) throw classifyBotError('editMessageText', error)
+      const followUps = await deps.refs.followUps(cp.id, ctx.recipient)
+      for (const message of [sent, ...followUps]) {
+        try {
+          // No reply_markup: Telegram removes the inline keyboard with the edit.
+          await deps.api.editMessageText({ chat_id: message.chat, message_id: message.messageId, text: outcomeText(cp), parse_mode: 'HTML' })
+        } catch (error) {
+          if (!isNotModified(error)) throw classifyBotError('editMessageText', error)
+        }
       }
     },
   }
+}
+
+/**
+ * The verifier's reason, as a reply to the request message, with the same way to answer
+ * (buttons on the request's ref, a ForceReply prompt, or a fresh form link). Once per failed
+ * attempt and recipient: the update job runs on every state change.
+ */
+async function sendBack(deps: TelegramChannelDeps, ctx: DeliveryContext, verdict: { reason: string; attempts: number }): Promise<void> {
+  const cp = ctx.checkpoint
+  const tag = `verdict-${verdict.attempts}`
+  const sent = await deps.refs.sent(cp.id, ctx.recipient)
+  if (!sent || (await deps.refs.followUp(cp.id, ctx.recipient, tag))) return
+  const ttlSeconds = linkTtlSeconds(cp.expiresAt)
+  const params = compose(deps, cp, sent.chat, sent.ref, ttlSeconds)
+  const message = await callBot('sendMessage', () =>
+    deps.api.sendMessage({
+      ...params,
+      text: sentBackText(verdict.reason, verdict.attempts, params.text),
+      reply_parameters: { message_id: sent.messageId, allow_sending_without_reply: true },
+    }),
+  )
+  await deps.refs.recordFollowUp(cp.id, ctx.recipient, tag, { chat: sent.chat, messageId: message.message_id, ref: sent.ref }, ttlSeconds)
 }

@@ -21,3 +21,8 @@ export function requestText(cp: CheckpointView, extra?: string, now = Date.now()
 export function outcomeText(cp: CheckpointView): string {
   return clip(`<b>${escapeHtml(cp.task)}</b>\n\n${escapeHtml(outcomeLine(cp))}`)
 }
+
+/** The verifier sent the last answer back: its reason first, then the request again. */
+export function sentBackText(reason: string, attempts: number, request: string): string {
+  return clip(`⚠️ <b>The answer was sent back</b> (attempt ${attempts}): ${escapeHtml(reason)}\nPlease answer again.\n\n${request}`)
+}
