@@ -48,6 +48,18 @@ describe('the address classifier', () => {
     )
   })
 
+  it('does not refuse public IPv4 addresses (no false positives outside the blocked ranges)', () => {
+    const inBlocked = (a: number, b: number) =>
+      [0, 10, 127].includes(a) || a >= 224 || (a === 100 && b >= 64 && b < 128) || (a === 169 && b === 254) || (a === 172 && b >= 16 && b < 32) || (a === 192 && (b === 168 || b === 0)) || (a === 198 && (b === 18 || b === 19))
+    fc.assert(
+      fc.property(octet, octet, octet, octet, (a, b, c, d) => {
+        fc.pre(!inBlocked(a, b))
+        expect(privateUrlProblem(`https://${a}.${b}.${c}.${d}/hook`), `${a}.${b}.${c}.${d}`).toBeNull()
+      }),
+      runs(300),
+    )
+  })
+
   it('refuses link-local, unique-local, loopback and mapped IPv6', () => {
     fc.assert(
       fc.property(privateV6, (ip) => {
