@@ -184,6 +184,9 @@ async function main(): Promise<void> {
     HOLDPOINT_WEBHOOK_SECRET: secret,
     HOLDPOINT_SECRET_KEYS: `b1:${randomBytes(32).toString('base64')}`,
     HOLDPOINT_LOG_LEVEL: 'warn',
+    // Measure Holdpoint, not the per-token rate limit (one more EVAL per request when on).
+    HOLDPOINT_RATE_LIMIT_API: '0',
+    HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS: 'true',
   })
   const inMemory = spawnProcess(['--import', 'tsx', 'test/bench/in-memory-server.ts'], { PORT: String(memPort), TOKEN: token, SECRET: secret })
   const hpBase = `http://127.0.0.1:${hpPort}`

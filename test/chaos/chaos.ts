@@ -64,6 +64,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     HOLDPOINT_JOB_LOCK_MS: '1000',
     HOLDPOINT_RESUME_FIRST_DELAY_MS: '200',
     HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS: 'true',
+    // The clients here poll hard on purpose; the per-token limit would only add 429s.
+    HOLDPOINT_RATE_LIMIT_API: '0',
     SMTP_URL: smtp.url,
     HOLDPOINT_EMAIL_FROM: 'holdpoint@example.com',
     HOLDPOINT_LOG_LEVEL: 'fatal',
