@@ -16,8 +16,8 @@ export interface TelegramUser {
 /** Only what Holdpoint acts on is kept from an update; the rest is dropped at the door. */
 export interface InboundUpdate {
   update_id: number
-  tap?: { id: string; from: TelegramUser; data?: string; chat?: string }
-  reply?: { from: TelegramUser; chat: string; text: string; replyTo: number }
+  tap?: { id: string; from: TelegramUser; data?: string; chat?: string; messageId?: number }
+  reply?: { from: TelegramUser; chat: string; text: string; replyTo: number; messageId?: number }
 }
 
 export interface AnswerCall {
@@ -46,13 +46,24 @@ export function slimUpdate(raw: unknown): InboundUpdate | null {
   const cq = raw.callback_query
   if (isObject(cq) && typeof cq.id === 'string') {
     const from = user(cq.from)
-    if (from) out.tap = { id: cq.id, from, ...(typeof cq.data === 'string' && { data: cq.data }), ...(chatId(cq.message) !== undefined && { chat: chatId(cq.message) }) }
+    const messageId = isObject(cq.message) && typeof cq.message.message_id === 'number' ? cq.message.message_id : undefined
+    if (from) {
+      out.tap = {
+        id: cq.id,
+        from,
+        ...(typeof cq.data === 'string' && { data: cq.data }),
+        ...(chatId(cq.message) !== undefined && { chat: chatId(cq.message) }),
+        ...(messageId !== undefined && { messageId }),
+      }
+    }
   }
   const msg = raw.message
   if (isObject(msg) && typeof msg.text === 'string' && isObject(msg.reply_to_message) && typeof msg.reply_to_message.message_id === 'number') {
     const from = user(msg.from)
     const chat = chatId(msg)
-    if (from && chat !== undefined) out.reply = { from, chat, text: msg.text, replyTo: msg.reply_to_message.message_id }
+    if (from && chat !== undefined) {
+      out.reply = { from, chat, text: msg.text, replyTo: msg.reply_to_message.message_id, ...(typeof msg.message_id === 'number' && { messageId: msg.message_id }) }
+    }
   }
   return out
 }

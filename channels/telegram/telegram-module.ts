@@ -1,6 +1,10 @@
 import type { Worker } from 'bullmq'
 import type { HoldpointModule, ModuleFactory } from '../../ops/module.js'
+import { FreeTextExtractor } from '../../queues/verify/extractor.js'
+import { ProposalStore } from '../../queues/verify/proposals.js'
+import { VerifierSet } from '../../queues/verify/verifier-set.js'
 import { createBotApi } from './bot-api.js'
+import { TelegramFreeText } from './free-text.js'
 import { INBOUND_QUEUE } from './inbound-queue.js'
 import { createInboundWorker } from './inbound-worker.js'
 import { MessageRefs } from './message-refs.js'
@@ -28,6 +32,9 @@ export const telegramModule: ModuleFactory = (ctx): HoldpointModule | null => {
   const refs = new MessageRefs(ctx.redis, ctx.config.keyPrefix)
   const queue = ctx.queues.get(INBOUND_QUEUE)
   const publicUrl = ctx.config.publicUrl
+  // Replies in words become proposals to confirm when a model is configured (the verify module's models).
+  const extractor = new FreeTextExtractor(new VerifierSet({ env, webhookSecret: ctx.config.webhookSecret, ...(ctx.verifiers && { functions: ctx.verifiers }) }))
+  const freeText = new TelegramFreeText({ api, extractor, proposals: new ProposalStore(ctx.redis, ctx.config.keyPrefix), refs })
   let worker: Worker | null = null
   let poller: TelegramPoller | null = null
 
@@ -41,7 +48,7 @@ export const telegramModule: ModuleFactory = (ctx): HoldpointModule | null => {
       worker = createInboundWorker({
         api,
         poller,
-        handler: { engine: ctx.engine, directory: ctx.directory, refs, queue, publicUrl },
+        handler: { engine: ctx.engine, directory: ctx.directory, refs, queue, publicUrl, freeText },
         connection: ctx.queues.connection,
         prefix: ctx.config.keyPrefix,
         lockMs: ctx.config.jobLockMs,

@@ -4,10 +4,11 @@ import type { Directory } from '../../engine/directory.js'
 import type { Engine } from '../../engine/engine.js'
 import { EventRefused } from '../../engine/errors.js'
 import { valueProblems } from '../../engine/json-schema.js'
-import type { Actor } from '../../machine/types.js'
+import { isTerminal, type Actor } from '../../machine/types.js'
 import { freeTextAnswer, oneClickChoices } from '../email/answer-choices.js'
 import { outcomeLine } from '../email/request-summary.js'
 import { enqueueAnswerCall, type InboundUpdate, type TelegramUser } from './inbound-queue.js'
+import { parseConfirmData, type TelegramFreeText } from './free-text.js'
 import { parseCallbackData, type MessageRef, type MessageRefs } from './message-refs.js'
 
 /**
@@ -22,6 +23,8 @@ export interface UpdateHandlerDeps {
   refs: MessageRefs
   queue: Queue
   publicUrl: string
+  /** Free text → proposal → Confirm, when a model is configured; without it a reply answers a free-text field directly. */
+  freeText?: TelegramFreeText
 }
 
 type Tap = NonNullable<InboundUpdate['tap']>
@@ -63,6 +66,8 @@ async function submit(deps: UpdateHandlerDeps, cp: CheckpointView, actor: Actor,
 async function handleTap(deps: UpdateHandlerDeps, tap: Tap): Promise<string> {
   const answer = (text: string, alert = false) =>
     enqueueAnswerCall(deps.queue, { method: 'answerCallbackQuery', params: { callback_query_id: tap.id, text, ...(alert && { show_alert: true }) } })
+  const proposalId = parseConfirmData(tap.data)
+  if (proposalId) return handleConfirm(deps, tap, proposalId, answer)
   const parsed = parseCallbackData(tap.data)
   const ref = parsed && (await deps.refs.resolve(parsed.ref))
   const loaded = ref && (await deps.engine.get(ref.cp))
@@ -82,11 +87,35 @@ async function handleTap(deps: UpdateHandlerDeps, tap: Tap): Promise<string> {
   return result.text
 }
 
+/** A Confirm tap on a proposal: the proposed answer, sent like any other, by its author only. */
+async function handleConfirm(deps: UpdateHandlerDeps, tap: Tap, proposalId: string, answer: (text: string, alert?: boolean) => Promise<void>): Promise<string> {
+  const confirmed = deps.freeText ? await deps.freeText.confirmed(proposalId, tap.from.id, tap.chat) : { refused: 'This button is no longer active.' }
+  if ('refused' in confirmed) {
+    await answer(confirmed.refused, true)
+    return confirmed.refused
+  }
+  const loaded = await deps.engine.get(confirmed.checkpointId)
+  if (!loaded) {
+    await answer('This button is no longer active.')
+    return 'unknown checkpoint'
+  }
+  const cp = toView(loaded, deps.publicUrl)
+  const actor = await actorFor(deps, tap.from, tap.chat, { cp: cp.id, chat: tap.chat ?? '' })
+  const result = await submit(deps, cp, actor, confirmed.response, 'your reply', 'telegram-reply-confirmed')
+  await answer(result.text, result.alert)
+  if (!result.alert && tap.chat !== undefined && tap.messageId !== undefined) await deps.freeText?.markConfirmed(tap.chat, tap.messageId, confirmed.response)
+  return result.text
+}
+
 async function handleReply(deps: UpdateHandlerDeps, reply: Reply): Promise<string> {
   const refId = await deps.refs.refForReply(reply.chat, reply.replyTo)
   const ref = refId && (await deps.refs.resolve(refId))
   const loaded = ref && (await deps.engine.get(ref.cp))
   if (!ref || !loaded) return 'not a reply to a request'
+  if (deps.freeText?.available(loaded)) {
+    if (isTerminal(loaded.state)) return 'finished meanwhile'
+    return deps.freeText.propose(loaded, reply, `telegram:${ref.chat}`)
+  }
   const cp = toView(loaded, deps.publicUrl)
   const build = freeTextAnswer(cp.responseSchema)
   if (!build) return 'request does not take free text'
