@@ -74,6 +74,7 @@ export const createSpecSchema = z
       .max(10)
       .optional(),
     reminders: z.object({ everySeconds: z.number().int().min(1), max: z.number().int().min(1).max(100) }).strict().optional(),
+    pick: z.enum(['least-recently-assigned']).optional(),
     quorum: z.object({ approvals: z.number().int().min(1).max(50), rejectOn: z.number().int().min(1).optional() }).strict().optional(),
     verify: z
       .object({

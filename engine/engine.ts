@@ -7,6 +7,7 @@ import type { CheckpointStore, LoadedCheckpoint, OutboxEntry } from './checkpoin
 import type { CreateSpec } from './create-spec.js'
 import { CheckpointNotFound, CommitContention, EventRefused, IdempotencyConflict } from './errors.js'
 import { newCheckpointId } from './ids.js'
+import type { Assigner } from './pick-assignee.js'
 import type { Keyring } from './keyring.js'
 import { CommitStatus } from './scripts/commit-checkpoint.js'
 import type { StoredRequest } from './stored-request.js'
@@ -44,6 +45,8 @@ export interface EngineOptions {
   clock?: () => number
   observer?: EngineObserver
   idempotencyTtlSeconds?: number
+  /** Resolves who a new checkpoint is assigned to when the request asks Holdpoint to pick. */
+  assigner?: Assigner
 }
 
 export interface SendOptions {
@@ -128,6 +131,7 @@ export class Engine {
   private readonly clock: () => number
   private readonly observer: EngineObserver
   private readonly idempotencyTtlSeconds: number
+  private readonly assigner: Assigner | undefined
 
   constructor(options: EngineOptions) {
     this.store = options.store
@@ -136,6 +140,7 @@ export class Engine {
     this.clock = options.clock ?? Date.now
     this.observer = options.observer ?? {}
     this.idempotencyTtlSeconds = options.idempotencyTtlSeconds ?? 60 * 60 * 24
+    this.assigner = options.assigner
   }
 
   now(): number {
@@ -143,7 +148,10 @@ export class Engine {
   }
 
   /** Creates a checkpoint, or replays the one created earlier with the same idempotency key. */
-  async create(spec: CreateSpec, principal: string): Promise<{ checkpoint: LoadedCheckpoint; replayed: boolean }> {
+  async create(requested: CreateSpec, principal: string): Promise<{ checkpoint: LoadedCheckpoint; replayed: boolean }> {
+    // The idempotency fingerprint is of what the agent sent, not of whom we picked for it.
+    const print = fingerprint(requested)
+    const spec = this.assigner ? await this.assigner(requested) : requested
     const now = this.clock()
     const id = newCheckpointId(now)
     const assignTo = spec.assignTo ?? spec.notify
@@ -167,7 +175,6 @@ export class Engine {
       { kind: 'created', actor: { channel: 'api', actor: principal }, shownHash: request.requestHash, data: { notify: spec.notify, assignTo } },
       { seq: 0, at: now, state: step.state, prev: GENESIS },
     )
-    const print = fingerprint(spec)
     const result = await this.store.commit({
       id,
       expectedVersion: 0,

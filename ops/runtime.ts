@@ -6,6 +6,7 @@ import { ChannelRegistry } from '../channels/registry.js'
 import type { Channel } from '../channels/channel.js'
 import { ChangeFeed } from '../engine/change-feed.js'
 import { Directory } from '../engine/directory.js'
+import { leastRecentlyAssigned } from '../engine/pick-assignee.js'
 import { CheckpointStore } from '../engine/checkpoint-store.js'
 import { Engine } from '../engine/engine.js'
 import { FieldCipher } from '../engine/field-cipher.js'
@@ -82,6 +83,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
     store,
     keyring,
     dispatcher: new BullmqEffectDispatcher(queues, options.clock, groupExpander(directory, () => enabledChannels)),
+    assigner: leastRecentlyAssigned(directory, redis, config.keyPrefix, () => enabledChannels),
     observer: {
       ...metrics.observer(),
       dispatchFailed: (info) => {

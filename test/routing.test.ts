@@ -180,4 +180,30 @@ describe('groups', () => {
     await eventually(async () => email.calls.filter((c) => c.kind === 'deliver').length === 2)
     expect(email.calls.map((c) => c.recipient).sort()).toEqual(['email:ana@example.com', 'email:raj@example.com'])
   })
+
+  it('picks the least recently assigned member when asked, rotating through the group', async () => {
+    const file = join(tmpdir(), `people-pick-${Date.now()}.json`)
+    await writeFile(
+      file,
+      JSON.stringify([
+        { id: 'ana', name: 'Ana', email: 'ana@example.com', groups: ['oncall'] },
+        { id: 'raj', name: 'Raj', email: 'raj@example.com', groups: ['oncall'] },
+      ]),
+    )
+    const email = recordingChannel('email')
+    const hp = await holdpoint({ channels: [email], env: { ...deployment(), HOLDPOINT_PEOPLE_FILE: file } })
+    const picked: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const res = await hp.api('POST', '/v1/checkpoints', { task: `Page ${i}`, responseSchema: approvalSchema, notify: ['group:oncall'], assignTo: ['group:oncall'], pick: 'least-recently-assigned' })
+      expect(res.status).toBe(201)
+      picked.push(res.body.assignTo[0])
+      expect(res.body.notify).toEqual([`email:${res.body.assignTo[0].slice('user:'.length)}@example.com`])
+    }
+    expect(picked).toEqual(['user:ana', 'user:raj', 'user:ana'])
+    await eventually(async () => email.calls.filter((c) => c.kind === 'deliver').length === 3)
+    expect(email.calls.map((c) => c.recipient)).toEqual(['email:ana@example.com', 'email:raj@example.com', 'email:ana@example.com'])
+    const empty = await hp.api('POST', '/v1/checkpoints', { task: 'Nobody', responseSchema: approvalSchema, assignTo: ['group:nobody'], pick: 'least-recently-assigned' })
+    expect(empty.status).toBe(422)
+    expect(empty.body.errors[0].path).toBe('/pick')
+  })
 })
