@@ -48,6 +48,8 @@ export function buildCreateBody(options: CreateCheckpointOptions): CreateCheckpo
   if (options.reminders !== undefined) body.reminders = options.reminders
   if (options.quorum !== undefined) body.quorum = options.quorum
   if (options.verify !== undefined) body.verify = options.verify
+  if (options.pick !== undefined) body.pick = options.pick
+  if (options.redact !== undefined) body.redact = options.redact
   if (options.resume !== undefined) body.resume = options.resume
   if (options.metadata !== undefined) body.metadata = options.metadata
   return body

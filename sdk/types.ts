@@ -69,9 +69,12 @@ export interface Quorum {
 }
 
 export interface VerifyOptions {
-  provider: 'anthropic' | 'openai' | 'custom' | (string & {})
+  /** `anthropic`, `openai`, `webhook` (with `url`), or `function:<name>` for an embedder's verifier. */
+  provider: 'anthropic' | 'openai' | 'webhook' | `function:${string}` | (string & {})
   instructions: string
   maxAttempts?: number
+  model?: string
+  url?: string
 }
 
 /** What happens at the timeout: a default answer the agent receives instead of an expiry. */
@@ -117,6 +120,10 @@ export interface CheckpointRequest<S extends z.ZodType = z.ZodType> extends Conn
   reminders?: Reminders
   quorum?: Quorum
   verify?: VerifyOptions
+  /** Let Holdpoint assign one member of the `group:` in `assignTo`, the one picked least recently. */
+  pick?: 'least-recently-assigned'
+  /** Never send the payload to a verifier's model provider. */
+  redact?: boolean
   metadata?: Record<string, unknown>
   /** Makes the create safe to retry. Default: a random UUID generated once per call. */
   idempotencyKey?: string
@@ -136,6 +143,8 @@ export interface CreateCheckpointBody {
   reminders?: Reminders
   quorum?: Quorum
   verify?: VerifyOptions
+  pick?: 'least-recently-assigned'
+  redact?: boolean
   resume?: ResumeTarget
   metadata?: Record<string, unknown>
 }
