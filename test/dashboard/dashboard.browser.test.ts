@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deleteKeys, eventually, startHoldpoint, testRedisUrl, type TestHoldpoint } from '../support/holdpoint.js'
 import type { VerifierFunction } from '../../queues/verify/verifier.js'
 import { WebhookReceiver } from '../support/webhook-receiver.js'
-import { DashClient, inertEmailChannel, PASSWORD, refundRequest, requireBuiltUi, startDashboardHoldpoint } from './support.js'
+import { FakeAnthropic } from '../support/fake-anthropic.js'
+import { policyBrain } from '../verify/policy-brain.js'
+import { DashClient, inertEmailChannel, PASSWORD, refundRequest, requireBuiltUi, seedPeople, startDashboardHoldpoint } from './support.js'
 
 /**
  * The dashboard in real headless Chromium against a running Holdpoint (server + workers) on
@@ -290,5 +292,52 @@ describe('the dashboard in Chromium', () => {
       const text = await readFile(await download.path(), 'utf8')
       expect(check(text)).toBe(true)
     }
+  })
+})
+
+describe('answer in words, with a model configured', () => {
+  let model: FakeAnthropic
+  let withModel: TestHoldpoint
+
+  beforeAll(async () => {
+    model = await new FakeAnthropic(policyBrain).start()
+    const started = await startDashboardHoldpoint({ env: { ANTHROPIC_API_KEY: model.apiKey, ANTHROPIC_BASE_URL: model.url } })
+    withModel = started.hp
+    await seedPeople(withModel, started.setupToken, [])
+  })
+  afterAll(async () => {
+    await withModel?.close()
+    await model?.close()
+    if (withModel) await deleteKeys(testRedisUrl(), withModel.prefix)
+  })
+
+  it('words → "I read your answer as" → Confirm answers through the normal path', async () => {
+    const res = await withModel.api('POST', '/v1/checkpoints', {
+      task: 'Refund $250 to cus_8?',
+      payload: { amountUsd: 250 },
+      responseSchema: { type: 'object', properties: { approved: { type: 'boolean', title: 'Approve?' }, note: { type: 'string', title: 'Note' } }, required: ['approved'], additionalProperties: false },
+    })
+    expect(res.status).toBe(201)
+    const page = await newPage()
+    await page.goto(`${withModel.url}/login`)
+    await page.getByLabel('Email or username').fill('olga@example.com')
+    await page.getByLabel('Password').fill(PASSWORD)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('heading', { name: 'Inbox' }).waitFor()
+    await page.goto(`${withModel.url}/checkpoints/${res.body.id}`)
+
+    await page.getByLabel('Answer in words').fill('Yes, approve it: it was a duplicate charge.')
+    await page.getByRole('button', { name: 'Propose' }).click()
+    const proposal = page.getByRole('status', { name: 'Proposed answer' })
+    await containsText(proposal, 'I read your answer as:')
+    await containsText(proposal, 'duplicate charge')
+    // Proposed, not answered.
+    expect((await withModel.api('GET', `/v1/checkpoints/${res.body.id}`)).body.response).toBeNull()
+    await page.screenshot({ path: '/tmp/free-text.png' })
+
+    await proposal.getByRole('button', { name: 'Confirm' }).click()
+    await page.getByRole('heading', { name: 'Outcome' }).waitFor()
+    const done = (await withModel.api('GET', `/v1/checkpoints/${res.body.id}`)).body
+    expect(done).toMatchObject({ state: 'resolved', response: { approved: true, note: 'duplicate charge' }, respondedBy: { channel: 'dashboard' } })
   })
 })

@@ -160,7 +160,7 @@ export function CheckpointPage({ id }: { id: string }) {
             <dl className="facts">
               <div>
                 <dt>Time left</dt>
-                <dd className="tnum">{open ? timeLeft(cp.expiresAt, now) : '—'}</dd>
+                <dd className="tnum">{open || beingVerified ? timeLeft(cp.expiresAt, now) : '—'}</dd>
               </div>
               <div>
                 <dt>Claimed by</dt>
