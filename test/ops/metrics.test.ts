@@ -107,3 +107,14 @@ describe('/metrics', () => {
     })
   })
 })
+
+describe('ops/grafana-dashboard.json', () => {
+  it('queries only metrics this process exports', async () => {
+    const { readFile } = await import('node:fs/promises')
+    const dashboard = JSON.parse(await readFile(new URL('../../ops/grafana-dashboard.json', import.meta.url), 'utf8')) as { panels: Array<{ targets: Array<{ expr: string }> }> }
+    const exported = new Set((await hp.runtime.metrics.registry.getMetricsAsJSON()).map((m) => m.name))
+    const used = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/holdpoint_\w+/g) ?? []))
+    expect(used.length).toBeGreaterThan(10)
+    for (const name of used) expect(exported, name).toContain(name.replace(/_(bucket|count|sum)$/, ''))
+  })
+})
