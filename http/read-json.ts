@@ -2,28 +2,37 @@ import type { Context } from 'koa'
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../engine/json-depth.js'
 import { problem } from './problem.js'
 
+const tooLarge = (limit: number) => problem(413, 'too-large', 'Body too large', `The body must be at most ${limit} bytes.`)
+
 /**
- * Reads a JSON body with a hard size limit: a declared Content-Length over the limit is
+ * Reads a raw body with a hard size limit: a declared Content-Length over the limit is
  * refused before reading, and a streamed body is cut off as soon as it passes the limit.
+ * Signature checks (Slack) need these exact bytes, so this is shared with readJson.
  */
-export async function readJson(ctx: Context, limit: number): Promise<unknown> {
+export async function readRawBody(ctx: Context, limit: number): Promise<Buffer> {
   const declared = Number(ctx.get('content-length') || 0)
-  if (declared > limit) throw problem(413, 'too-large', 'Body too large', `The body must be at most ${limit} bytes.`)
-  const type = ctx.get('content-type')
-  if (type && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
-    throw problem(415, 'unsupported-media-type', 'Unsupported media type', 'Send application/json.')
-  }
+  if (declared > limit) throw tooLarge(limit)
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
     size += chunk.length
     if (size > limit) {
       ctx.set('connection', 'close')
-      throw problem(413, 'too-large', 'Body too large', `The body must be at most ${limit} bytes.`)
+      throw tooLarge(limit)
     }
     chunks.push(chunk)
   }
-  const text = Buffer.concat(chunks).toString('utf8')
+  return Buffer.concat(chunks)
+}
+
+/** Reads a JSON body under the size limit, refusing other media types, bad JSON and deep nesting. */
+export async function readJson(ctx: Context, limit: number): Promise<unknown> {
+  if (Number(ctx.get('content-length') || 0) > limit) throw tooLarge(limit)
+  const type = ctx.get('content-type')
+  if (type && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
+    throw problem(415, 'unsupported-media-type', 'Unsupported media type', 'Send application/json.')
+  }
+  const text = (await readRawBody(ctx, limit)).toString('utf8')
   if (text.trim() === '') return {}
   let value: unknown
   try {

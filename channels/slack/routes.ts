@@ -1,6 +1,7 @@
-import type { Context, Middleware } from 'koa'
+import type { Middleware } from 'koa'
 import type { Logger } from 'pino'
 import { problem } from '../../http/problem.js'
+import { readRawBody } from '../../http/read-json.js'
 import type { KoaReceiver } from './koa-receiver.js'
 import { verifySlackSignature } from './signature.js'
 
@@ -12,22 +13,6 @@ export interface SlackRoutesOptions {
   bodyLimit: number
   logger: Logger
   clock?: () => number
-}
-
-async function readRaw(ctx: Context, limit: number): Promise<Buffer> {
-  const declared = Number(ctx.get('content-length') || 0)
-  if (declared > limit) throw problem(413, 'too-large', 'Body too large', `The body must be at most ${limit} bytes.`)
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > limit) {
-      ctx.set('connection', 'close')
-      throw problem(413, 'too-large', 'Body too large', `The body must be at most ${limit} bytes.`)
-    }
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks)
 }
 
 /** Interactivity posts a form with one `payload` field; the Events API posts JSON. */
@@ -65,7 +50,7 @@ export function slackRoutes(opts: SlackRoutesOptions): Middleware {
       ctx.set('allow', 'POST')
       throw problem(405, 'method-not-allowed', 'Method not allowed', 'Slack posts to this endpoint.')
     }
-    const raw = await readRaw(ctx, opts.bodyLimit)
+    const raw = await readRawBody(ctx, opts.bodyLimit)
     const check = verifySlackSignature({
       secret: opts.signingSecret,
       rawBody: raw,
