@@ -52,6 +52,7 @@ export const checkpointMachine = setup({
       'by' in event &&
       (event.by.channel === 'api' || context.quorum !== null || context.claimedBy === null || context.claimedBy.actor === event.by.actor),
     unclaimed: ({ context }) => context.claimedBy === null,
+    newRecipient: ({ context, event }) => event.type === 'checkpoint.delivered' && !context.deliveredTo.includes(event.recipient),
     notVerifying: ({ context }) => context.pendingAnswer === null,
     isClaimant: ({ context, event }) =>
       'by' in event && (event.by.channel === 'api' || (context.claimedBy !== null && context.claimedBy.actor === event.by.actor)),
@@ -106,7 +107,8 @@ export const checkpointMachine = setup({
     open: {
       initial: 'pending',
       on: {
-        'checkpoint.delivered': { actions: ['touch', 'recordDelivery'] },
+        // A second confirmation for the same recipient (a re-dispatched delivery) is not news.
+        'checkpoint.delivered': { guard: 'newRecipient', actions: ['touch', 'recordDelivery'] },
         'checkpoint.claim': {
           guard: and(['mayAnswer', 'unclaimed', 'notVerifying']),
           target: '.claimed',

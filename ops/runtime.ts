@@ -9,6 +9,7 @@ import { Directory } from '../engine/directory.js'
 import { leastRecentlyAssigned } from '../engine/pick-assignee.js'
 import { CheckpointStore } from '../engine/checkpoint-store.js'
 import { Engine } from '../engine/engine.js'
+import { EventRefused } from '../engine/errors.js'
 import { FieldCipher } from '../engine/field-cipher.js'
 import { Keyring } from '../engine/keyring.js'
 import type { Capabilities } from '../engine/validate-create.js'
@@ -82,7 +83,14 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
   const engine = new Engine({
     store,
     keyring,
-    dispatcher: new BullmqEffectDispatcher(queues, options.clock, groupExpander(directory, () => enabledChannels)),
+    dispatcher: new BullmqEffectDispatcher(queues, options.clock, groupExpander(directory, () => enabledChannels), async (id, recipient) => {
+      try {
+        await engine.send(id, (now) => ({ type: 'checkpoint.delivered', now, recipient }))
+      } catch (error) {
+        // Already recorded (a re-dispatch) or already finished: nothing to do.
+        if (!(error instanceof EventRefused)) throw error
+      }
+    }),
     assigner: leastRecentlyAssigned(directory, redis, config.keyPrefix, () => enabledChannels),
     observer: {
       ...metrics.observer(),

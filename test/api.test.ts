@@ -21,9 +21,14 @@ const refund = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 })
 
-async function deliveryJobs(): Promise<number> {
-  const counts = await hp.runtime.queues.get('deliver-dashboard').getJobCounts('waiting', 'active', 'completed', 'delayed', 'failed')
-  return Object.values(counts).reduce((a, b) => a + b, 0)
+/** Every job Holdpoint holds, in every queue: a replay must add none. */
+async function allJobs(): Promise<number> {
+  let total = 0
+  for (const queue of hp.runtime.queues.all()) {
+    const counts = await queue.getJobCounts('waiting', 'active', 'completed', 'delayed', 'failed', 'prioritized')
+    total += Object.values(counts).reduce((a, b) => a + b, 0)
+  }
+  return total
 }
 
 describe('POST /v1/checkpoints', () => {
@@ -55,7 +60,8 @@ describe('POST /v1/checkpoints', () => {
     const first = await hp.api('POST', '/v1/checkpoints', refund(), { 'idempotency-key': key })
     expect(first.status).toBe(201)
     await eventually(async () => (await hp.api('GET', `/v1/checkpoints/${first.body.id}`)).body.state === 'delivered')
-    const jobsBefore = await deliveryJobs()
+    const jobsBefore = await allJobs()
+    const auditBefore = (await hp.api('GET', `/v1/checkpoints/${first.body.id}/audit`)).body.entries.length
     const again = await hp.api('POST', '/v1/checkpoints', refund(), { 'idempotency-key': key })
     expect(again.status).toBe(200)
     expect(again.headers.get('idempotent-replayed')).toBe('true')
@@ -66,7 +72,8 @@ describe('POST /v1/checkpoints', () => {
     expect(viaBody.status).toBe(200)
     expect(viaBody.body.id).toBe(first.body.id)
     await new Promise((r) => setTimeout(r, 200))
-    expect(await deliveryJobs()).toBe(jobsBefore)
+    expect(await allJobs()).toBe(jobsBefore)
+    expect((await hp.api('GET', `/v1/checkpoints/${first.body.id}/audit`)).body.entries.length).toBe(auditBefore)
   })
 
   it('refuses the same key with a different body with 409', async () => {
@@ -209,7 +216,7 @@ describe('operations endpoints', () => {
     const metrics = await (await fetch(`${hp.url}/metrics`)).text()
     expect(metrics).toMatch(/holdpoint_checkpoints_created_total\{channel="dashboard"\} \d+/)
     expect(metrics).toMatch(/holdpoint_transitions_total\{event="checkpoint.answer",to="resolved"\} \d+/)
-    expect(metrics).toMatch(/holdpoint_queue_jobs\{queue="deliver-dashboard",state="completed"\} \d+/)
+    expect(metrics).toMatch(/holdpoint_queue_jobs\{queue="timers",state="delayed"\} \d+/)
   })
 
   it('answers unknown routes with problem+json 404', async () => {

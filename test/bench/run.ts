@@ -18,6 +18,7 @@ import { cpus, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { Queue, Worker } from 'bullmq'
 import { Redis } from 'ioredis'
+import { ALL_QUEUES } from '../../queues/names.js'
 import { verifyWebhook } from '../../sdk/webhook.js'
 import { freePort } from '../support/free-port.js'
 import { startRedisServer } from '../support/redis-process.js'
@@ -159,6 +160,20 @@ async function bullmqBaseline(redisUrl: string, jobs: number): Promise<number> {
   return Math.round(perSecond)
 }
 
+/** Waits until no Holdpoint queue has waiting or active jobs. */
+async function drained(redis: Redis): Promise<void> {
+  const queues = ALL_QUEUES.map((name) => new Queue(name, { connection: redis.duplicate({ maxRetriesPerRequest: null }), prefix: 'hp' }))
+  try {
+    for (let i = 0; i < 600; i++) {
+      const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active')))
+      if (counts.every((c) => (c.waiting ?? 0) + (c.active ?? 0) === 0)) return
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  } finally {
+    await Promise.all(queues.map((q) => q.close()))
+  }
+}
+
 async function commandStats(redis: Redis): Promise<number> {
   const info = await redis.info('commandstats')
   let calls = 0
@@ -231,6 +246,8 @@ async function main(): Promise<void> {
     for (const target of PENDING_STAGES) {
       await runPool(target - pending, 64, async () => void (await createOne()), new Progress(`pending checkpoints → ${target}`, target - pending))
       pending = target
+      // Measure a settled system, not one still working off the burst of creates.
+      await drained(admin)
       await new Promise((r) => setTimeout(r, 1000))
       const bytesPerPending = Math.round((Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]) - memBefore) / pending)
       const createMs: number[] = []

@@ -130,18 +130,16 @@ describe('horizontal scale', () => {
     expect([...idsPerCheckpoint.keys()].sort()).toEqual([...everyone].sort())
     expect([...idsPerCheckpoint.values()].every((s) => s.size === 1)).toBe(true)
 
-    // No duplicate deliveries: one `delivered` audit entry and one delivery job per checkpoint.
+    // No duplicate deliveries: one `delivered` audit entry per checkpoint (the dashboard is
+    // recorded inline at dispatch, so a re-dispatch after a kill must not record it twice),
+    // and no dashboard delivery job at all.
     const deliveredCounts = await Promise.all(
       everyone.map(async (id) => ((await api(urls[0]!, 'GET', `/v1/checkpoints/${id}/audit`)).body.entries as Array<{ kind: string; data?: { recipient?: string } }>).filter((e) => e.kind === 'delivered' && e.data?.recipient === 'dashboard').length),
     )
     expect(deliveredCounts.every((n) => n === 1)).toBe(true)
     const queue = new Queue(deliveryQueue('dashboard'), { connection: redis.duplicate({ maxRetriesPerRequest: null }), prefix })
     cleanup.push(() => queue.close())
-    const jobs = await queue.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed'], 0, -1)
-    const perCheckpoint = new Map<string, number>()
-    for (const job of jobs) perCheckpoint.set(job.data.checkpointId as string, (perCheckpoint.get(job.data.checkpointId as string) ?? 0) + 1)
-    expect(perCheckpoint.size).toBe(everyone.length)
-    expect([...perCheckpoint.values()].every((n) => n === 1)).toBe(true)
+    expect(await queue.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed'], 0, -1)).toHaveLength(0)
 
     // Figures for docs/operations.md (printed, never asserted): the shared test Redis also
     // serves other suites, so these are upper bounds on what one lifecycle costs Redis.
