@@ -162,7 +162,9 @@ async function bullmqBaseline(redisUrl: string, jobs: number): Promise<number> {
 
 /** Waits until no Holdpoint queue has waiting or active jobs. */
 async function drained(redis: Redis): Promise<void> {
-  const queues = ALL_QUEUES.map((name) => new Queue(name, { connection: redis.duplicate({ maxRetriesPerRequest: null }), prefix: 'hp' }))
+  // BullMQ does not close a connection it was handed, so this function owns and closes it.
+  const connection = redis.duplicate({ maxRetriesPerRequest: null })
+  const queues = ALL_QUEUES.map((name) => new Queue(name, { connection, prefix: 'hp' }))
   try {
     for (let i = 0; i < 600; i++) {
       const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active')))
@@ -171,6 +173,7 @@ async function drained(redis: Redis): Promise<void> {
     }
   } finally {
     await Promise.all(queues.map((q) => q.close()))
+    connection.disconnect()
   }
 }
 
