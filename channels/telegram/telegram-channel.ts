@@ -9,7 +9,7 @@ import { escapeHtml } from '../email/html.js'
 import { linkTtlSeconds } from '../email/magic-link.js'
 import { callBot, classifyBotError, isNotModified } from './bot-api.js'
 import { callbackData, type MessageRefs } from './message-refs.js'
-import { outcomeText, requestText, sentBackText } from './telegram-message.js'
+import { outcomeText, reminderText, requestText, sentBackText } from './telegram-message.js'
 
 type SendParams = Parameters<Api['sendMessage']>[0]
 
@@ -61,6 +61,11 @@ export function createTelegramChannel(deps: TelegramChannelDeps): Channel {
       const message = await callBot('sendMessage', () => deps.api.sendMessage(compose(deps, cp, chat, ref, ttlSeconds)))
       await deps.refs.recordSent(cp.id, ctx.recipient, { chat, messageId: message.message_id, ref }, ttlSeconds)
     },
+    // A reminder is a reply to the request with the same way to answer, once per reminder
+    // (the job id names the reminder, so a retried job does not remind twice).
+    async remind(ctx: DeliveryContext) {
+      await followUp(deps, ctx, `remind-${ctx.deliveryId}`, (request) => reminderText(request))
+    },
     async update(ctx: DeliveryContext) {
       const cp = ctx.checkpoint
       if (!isTerminal(cp.state)) {
@@ -91,8 +96,12 @@ export function createTelegramChannel(deps: TelegramChannelDeps): Channel {
  * attempt and recipient: the update job runs on every state change.
  */
 async function sendBack(deps: TelegramChannelDeps, ctx: DeliveryContext, verdict: { reason: string; attempts: number }): Promise<void> {
+  await followUp(deps, ctx, `verdict-${verdict.attempts}`, (request) => sentBackText(verdict.reason, verdict.attempts, request))
+}
+
+/** A reply to the request message, recorded under `tag` so it is sent once and edited with the outcome. */
+async function followUp(deps: TelegramChannelDeps, ctx: DeliveryContext, tag: string, text: (request: string) => string): Promise<void> {
   const cp = ctx.checkpoint
-  const tag = `verdict-${verdict.attempts}`
   const sent = await deps.refs.sent(cp.id, ctx.recipient)
   if (!sent || (await deps.refs.followUp(cp.id, ctx.recipient, tag))) return
   const ttlSeconds = linkTtlSeconds(cp.expiresAt)
@@ -100,7 +109,7 @@ async function sendBack(deps: TelegramChannelDeps, ctx: DeliveryContext, verdict
   const message = await callBot('sendMessage', () =>
     deps.api.sendMessage({
       ...params,
-      text: sentBackText(verdict.reason, verdict.attempts, params.text),
+      text: text(params.text),
       reply_parameters: { message_id: sent.messageId, allow_sending_without_reply: true },
     }),
   )

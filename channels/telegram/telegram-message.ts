@@ -23,6 +23,10 @@ export function outcomeText(cp: CheckpointView): string {
 }
 
 /** The verifier sent the last answer back: its reason first, then the request again. */
+export function reminderText(request: string): string {
+  return clip(`⏰ <b>Reminder:</b> this is still waiting for an answer.\n\n${request}`)
+}
+
 export function sentBackText(reason: string, attempts: number, request: string): string {
   return clip(`⚠️ <b>The answer was sent back</b> (attempt ${attempts}): ${escapeHtml(reason)}\nPlease answer again.\n\n${request}`)
 }

@@ -196,6 +196,23 @@ describe('telegram delivery', () => {
     expect(cancelEdit.params.text).toContain('Cancelled')
   })
 
+  it('reminds as a reply to the request with the buttons again, once per reminder, and the outcome edits the reminders too', async () => {
+    const id = await create(refund(131, { reminders: { everySeconds: 1, max: 2 } }))
+    const request = await requestMessage(131)
+    const reminders = await eventually(async () => {
+      const found = tg.callsTo('sendMessage').filter((c) => c.params.chat_id === '131' && c.result && String(c.params.text).includes('Reminder'))
+      return found.length === 2 && found
+    }, 10_000)
+    for (const reminder of reminders) {
+      expect(reminder.params.reply_parameters.message_id).toBe(request.result.message_id)
+      expect(buttons(reminder).map((b) => b.text)).toEqual(buttons(request).map((b) => b.text))
+    }
+    await new Promise((r) => setTimeout(r, 1_500))
+    expect(tg.callsTo('sendMessage').filter((c) => c.params.chat_id === '131' && String(c.params.text).includes('Reminder') && c.result)).toHaveLength(2)
+    expect((await hp.api('POST', `/v1/checkpoints/${id}/response`, { response: { approved: true }, actor: 'ops-bot' })).status).toBe(200)
+    await eventually(async () => tg.callsTo('editMessageText').filter((c) => c.params.chat_id === '131').length === 3)
+  })
+
   it('asks for a single free-text field with ForceReply and takes the reply as the answer', async () => {
     const schema = { type: 'object', properties: { reason: { type: 'string', minLength: 3 } }, required: ['reason'] }
     const id = await create(refund(111, { responseSchema: schema }))
