@@ -39,6 +39,11 @@ export const checkpointMachine = setup({
   actions: {
     emit: (_: unknown, _params: { effects: Effect[] }) => descriptorOnly(),
     touch: assign({ updatedAt: ({ event, context }) => Math.max(context.updatedAt, event.now) }),
+    recordFailedVerdict: assign(({ context, event }) => ({
+      attempts: context.attempts + 1,
+      pendingAnswer: null,
+      lastVerdict: { passed: false, reason: event.type === 'checkpoint.verdict' ? event.reason : '' },
+    })),
     recordDelivery: assign({
       deliveredTo: ({ context, event }) =>
         event.type !== 'checkpoint.delivered' || context.deliveredTo.includes(event.recipient)
@@ -188,11 +193,7 @@ export const checkpointMachine = setup({
             target: 'rejected',
             actions: [
               'touch',
-              assign(({ context, event }) => ({
-                attempts: context.attempts + 1,
-                pendingAnswer: null,
-                lastVerdict: { passed: false, reason: event.type === 'checkpoint.verdict' ? event.reason : '' },
-              })),
+              'recordFailedVerdict',
             ],
           },
           {
@@ -201,11 +202,7 @@ export const checkpointMachine = setup({
             target: '.claimed',
             actions: [
               'touch',
-              assign(({ context, event }) => ({
-                attempts: context.attempts + 1,
-                pendingAnswer: null,
-                lastVerdict: { passed: false, reason: event.type === 'checkpoint.verdict' ? event.reason : '' },
-              })),
+              'recordFailedVerdict',
               updateEveryone,
             ],
           },
