@@ -1,5 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq'
 import { toView, type CheckpointView } from '../../engine/checkpoint-view.js'
+import { IdempotencyConflict } from '../../engine/errors.js'
 import { ValidationFailed } from '../../engine/problems.js'
 import { validateCreate } from '../../engine/validate-create.js'
 import { INTAKE_QUEUE } from '../names.js'
@@ -18,20 +19,21 @@ export function createIntakeWorker(deps: WorkerDeps): Worker<unknown, Checkpoint
   const worker = new Worker<unknown, CheckpointView>(
     INTAKE_QUEUE,
     async (job: Job<unknown, CheckpointView>) => {
-      let spec
       try {
-        spec = validateCreate(job.data, deps.capabilities)
+        const spec = validateCreate(job.data, deps.capabilities)
+        // A custom job id is the producer's idempotency key; BullMQ's own counters are not.
+        const key = spec.idempotencyKey ?? (job.opts.jobId !== undefined ? `job:${job.opts.jobId}` : undefined)
+        const { checkpoint, replayed } = await deps.engine.create({ ...spec, ...(key !== undefined && { idempotencyKey: key }) }, INTAKE_PRINCIPAL)
+        log.info({ checkpointId: checkpoint.id, jobId: job.id, replayed }, 'checkpoint created from intake queue')
+        return toView(checkpoint, deps.publicUrl)
       } catch (error) {
+        // What a retry cannot change (a bad body, a group nobody is in, a reused key) fails now.
         if (error instanceof ValidationFailed) {
           throw new UnrecoverableError(`${error.message} ${error.problems.map((p) => `${p.path || '/'}: ${p.message}`).join('; ')}`)
         }
+        if (error instanceof IdempotencyConflict) throw new UnrecoverableError(error.message)
         throw error
       }
-      // A custom job id is the producer's idempotency key; BullMQ's own counters are not.
-      const key = spec.idempotencyKey ?? (job.opts.jobId !== undefined ? `job:${job.opts.jobId}` : undefined)
-      const { checkpoint, replayed } = await deps.engine.create({ ...spec, ...(key !== undefined && { idempotencyKey: key }) }, INTAKE_PRINCIPAL)
-      log.info({ checkpointId: checkpoint.id, jobId: job.id, replayed }, 'checkpoint created from intake queue')
-      return toView(checkpoint, deps.publicUrl)
     },
     { connection: deps.connection, prefix: deps.prefix, ...lockSettings(deps), concurrency: deps.concurrency ?? 20 },
   )

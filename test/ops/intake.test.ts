@@ -59,8 +59,10 @@ describe('intake queue', () => {
     const a = (await (await queue.add('create', { ...body('keyed'), idempotencyKey: key })).waitUntilFinished(events, 10_000)) as { id: string }
     const b = (await (await queue.add('create', { ...body('keyed'), idempotencyKey: key })).waitUntilFinished(events, 10_000)) as { id: string }
     expect(b.id).toBe(a.id)
-    const conflicting = await queue.add('create', { ...body('another body'), idempotencyKey: key })
+    const conflicting = await queue.add('create', { ...body('another body'), idempotencyKey: key }, { attempts: 4, backoff: { type: 'fixed', delay: 10 } })
     await expect(conflicting.waitUntilFinished(events, 10_000)).rejects.toThrow(/idempotency/i)
+    // A retry cannot make a reused key fit: it fails at once.
+    expect((await failureOf(conflicting.id!)).attemptsMade).toBe(1)
   })
 
   it('fails an invalid body at once, without retries, naming each failing path', async () => {
