@@ -30,6 +30,9 @@ function destinationProblems(spec: CreateSpec): FieldProblem[] {
   const urls: Array<[string, string | undefined]> = [
     ['/resume/webhook/url', spec.resume && 'webhook' in spec.resume ? spec.resume.webhook.url : undefined],
     ['/verify/url', spec.verify?.url],
+    // Resume targets that Holdpoint's workers call on the agent's say-so get the same check.
+    ['/resume/langgraph/apiUrl', spec.resume && 'langgraph' in spec.resume ? spec.resume.langgraph.apiUrl : undefined],
+    ['/resume/temporal/address', spec.resume && 'temporal' in spec.resume ? `http://${spec.resume.temporal.address}` : undefined],
   ]
   return urls.flatMap(([path, url]) => {
     const problem = url === undefined ? null : privateUrlProblem(url)

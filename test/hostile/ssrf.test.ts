@@ -149,6 +149,17 @@ describe('create time, with HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS=false', () => {
     expect(await countCheckpoints(hp)).toBe(before)
   }, 30_000)
 
+  it('refuses private LangGraph API URLs and Temporal addresses the same way', async () => {
+    const langgraph = await hp.api('POST', '/v1/checkpoints', { task: 'x', responseSchema: approval, resume: { langgraph: { apiUrl: 'http://10.0.0.5:8123', threadId: 't', assistantId: 'a' } } })
+    expect(langgraph.status).toBe(422)
+    expect(langgraph.body.errors.map((e: { path: string }) => e.path)).toContain('/resume/langgraph/apiUrl')
+    const temporal = await hp.api('POST', '/v1/checkpoints', { task: 'x', responseSchema: approval, resume: { temporal: { address: '127.0.0.1:7233', workflowId: 'w' } } })
+    expect(temporal.status).toBe(422)
+    expect(temporal.body.errors.map((e: { path: string }) => e.path)).toContain('/resume/temporal/address')
+    const publicOne = await hp.api('POST', '/v1/checkpoints', { task: 'x', responseSchema: approval, resume: { temporal: { address: 'temporal.example.com:7233', workflowId: 'w' } } })
+    expect(publicOne.status).toBe(201)
+  })
+
   it('refuses the same through the intake queue, and accepts a public URL', async () => {
     const queue = new Queue('checkpoints', { connection: { url: testRedisUrl() }, prefix: hp.prefix })
     try {
