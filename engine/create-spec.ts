@@ -19,6 +19,12 @@ const recipient = z
   // Addresses compare case-insensitively everywhere (assignTo matching, dedupe), so store them lower-case.
   .transform((r) => (r.startsWith('email:') || /^slack:[^@]+@/.test(r) ? r.toLowerCase() : r))
 
+/** The channel a notify/assignTo string names: `slack` for `slack:#ops`, `dashboard` for `dashboard`. */
+export function channelOfRecipient(recipient: string): string {
+  const colon = recipient.indexOf(':')
+  return colon === -1 ? recipient : recipient.slice(0, colon)
+}
+
 const recipients = z.array(recipient).min(1).max(100)
 
 const MAX_TIMEOUT_SECONDS = 60 * 60 * 24 * 90

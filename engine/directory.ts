@@ -87,6 +87,15 @@ export class Directory {
     return (await this.list()).filter((p) => p.groups.includes(group))
   }
 
+  /** Where a person can be reached on the channels this deployment runs (`email:…`, `slack:U…`, `telegram:…`). */
+  static reachableAt(p: Person, enabledChannels: ReadonlySet<string>): string[] {
+    const out: string[] = []
+    if (p.email && enabledChannels.has('email')) out.push(`email:${p.email}`)
+    if (p.slackId && enabledChannels.has('slack')) out.push(`slack:${p.slackId}`)
+    if (p.telegramChatId && enabledChannels.has('telegram')) out.push(`telegram:${p.telegramChatId}`)
+    return out
+  }
+
   /** Every routing string that names this person: what `assignTo` entries can match. */
   static identities(p: Person): string[] {
     const out = ['dashboard', `user:${p.id}`]

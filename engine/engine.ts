@@ -221,9 +221,7 @@ export class Engine {
    * it, CheckpointNotFound, or CommitContention after too many lost races.
    */
   async send(id: string, build: (now: number) => CheckpointEvent, extra: SendOptions = {}): Promise<LoadedCheckpoint> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const loaded = await this.store.load(id)
-      if (!loaded) throw new CheckpointNotFound(id)
+    return this.optimistically(id, async (loaded) => {
       const now = Math.max(this.clock(), loaded.persisted.context.updatedAt)
       const event = build(now)
       const step = advance(loaded.persisted, event)
@@ -256,17 +254,13 @@ export class Engine {
         }
         return { ...loaded, persisted: step.persisted, state: step.state, version: result.version, auditHead: audit.hash, auditLength: loaded.auditLength + 1 }
       }
-      if (result.status === CommitStatus.NotFound) throw new CheckpointNotFound(id)
-      await pause(Math.random() * Math.min(50, 2 ** attempt))
-    }
-    throw new CommitContention(id)
+      return result.status
+    })
   }
 
   /** Appends an audit entry that changes no state (a view, a resume outcome, a refusal). */
   async note(id: string, draft: AuditDraft): Promise<AuditEntry> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const loaded = await this.store.load(id)
-      if (!loaded) throw new CheckpointNotFound(id)
+    return this.optimistically(id, async (loaded) => {
       const entry = sealEntry(this.keyring, draft, { seq: loaded.auditLength, at: this.clock(), state: loaded.state, prev: loaded.auditHead })
       const result = await this.store.commit({
         id,
@@ -283,8 +277,23 @@ export class Engine {
         this.observer.noted?.({ id, entry, context: loaded.persisted.context })
         return entry
       }
-      if (result.status === CommitStatus.NotFound) throw new CheckpointNotFound(id)
-      await pause(Math.random() * Math.min(50, 2 ** attempt))
+      return result.status
+    })
+  }
+
+  /**
+   * Load, compute, compare-and-set; when another writer won the race, again from a fresh
+   * load (jittered, growing pauses), up to MAX_ATTEMPTS times. `attempt` returns the value
+   * on success or the commit status that lost.
+   */
+  private async optimistically<T>(id: string, attempt: (loaded: LoadedCheckpoint) => Promise<T | CommitStatus>): Promise<T> {
+    for (let n = 0; n < MAX_ATTEMPTS; n++) {
+      const loaded = await this.store.load(id)
+      if (!loaded) throw new CheckpointNotFound(id)
+      const outcome = await attempt(loaded)
+      if (outcome === CommitStatus.NotFound) throw new CheckpointNotFound(id)
+      if (outcome !== CommitStatus.VersionConflict && outcome !== CommitStatus.AuditHeadConflict) return outcome as T
+      await pause(Math.random() * Math.min(50, 2 ** n))
     }
     throw new CommitContention(id)
   }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { CreateSpec } from './create-spec.js'
-import type { Directory, Person } from './directory.js'
+import { Directory, type Person } from './directory.js'
 import { ValidationFailed } from './problems.js'
 
 /**
@@ -11,14 +11,6 @@ import { ValidationFailed } from './problems.js'
  * rotation evens out over the next picks.
  */
 export type Assigner = (spec: CreateSpec) => Promise<CreateSpec>
-
-function handles(person: Person, enabled: ReadonlySet<string>): string[] {
-  const out: string[] = []
-  if (person.email && enabled.has('email')) out.push(`email:${person.email}`)
-  if (person.slackId && enabled.has('slack')) out.push(`slack:${person.slackId}`)
-  if (person.telegramChatId && enabled.has('telegram')) out.push(`telegram:${person.telegramChatId}`)
-  return out
-}
 
 export function leastRecentlyAssigned(directory: Directory, redis: Redis, prefix: string, enabledChannels: () => ReadonlySet<string>, clock: () => number = Date.now): Assigner {
   const key = `${prefix}:pick:last`
@@ -42,7 +34,7 @@ export function leastRecentlyAssigned(directory: Directory, redis: Redis, prefix
     })
     await redis.zadd(key, clock(), chosen)
     const person = members.get(chosen)!
-    const notify = [...new Set([...spec.notify.filter((r) => !r.startsWith('group:')), ...handles(person, enabledChannels())])]
+    const notify = [...new Set([...spec.notify.filter((r) => !r.startsWith('group:')), ...Directory.reachableAt(person, enabledChannels())])]
     return { ...spec, assignTo: [`user:${person.id}`], notify: notify.length > 0 ? notify : ['dashboard'] }
   }
 }

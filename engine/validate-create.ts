@@ -1,4 +1,4 @@
-import { createSpecSchema, type CreateSpec } from './create-spec.js'
+import { channelOfRecipient, createSpecSchema, type CreateSpec } from './create-spec.js'
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth.js'
 import { schemaProblems, valueProblems } from './json-schema.js'
 import { privateUrlProblem } from './webhook-address.js'
@@ -20,11 +20,6 @@ const OPTIONAL_FEATURES = ['escalation', 'reminders', 'quorum', 'verify'] as con
 
 const VERIFIER_HINT: Record<string, string> = { anthropic: ' (set ANTHROPIC_API_KEY)', openai: ' (set OPENAI_API_KEY)' }
 
-function channelOf(recipient: string): string {
-  const colon = recipient.indexOf(':')
-  return colon === -1 ? recipient : recipient.slice(0, colon)
-}
-
 /** Every URL the server will call for this checkpoint, checked against the SSRF guard. */
 function destinationProblems(spec: CreateSpec): FieldProblem[] {
   const urls: Array<[string, string | undefined]> = [
@@ -44,7 +39,7 @@ function capabilityProblems(spec: CreateSpec, caps: Capabilities): FieldProblem[
   const problems: FieldProblem[] = []
   const checkRecipients = (list: readonly string[] | undefined, at: string) =>
     list?.forEach((r, i) => {
-      const channel = channelOf(r)
+      const channel = channelOfRecipient(r)
       if (!caps.channels.has(channel)) problems.push({ path: `${at}/${i}`, message: `the ${channel} channel is not enabled on this server` })
     })
   checkRecipients(spec.notify, '/notify')

@@ -1,4 +1,4 @@
-import type { Directory } from '../engine/directory.js'
+import { Directory } from '../engine/directory.js'
 import type { RecipientExpander } from './effect-dispatcher.js'
 
 /**
@@ -16,9 +16,7 @@ export function groupExpander(directory: Directory, enabledChannels: () => Reado
       }
       const enabled = enabledChannels()
       for (const person of await directory.membersOf(recipient.slice('group:'.length))) {
-        if (person.email && enabled.has('email')) out.add(`email:${person.email}`)
-        if (person.slackId && enabled.has('slack')) out.add(`slack:${person.slackId}`)
-        if (person.telegramChatId && enabled.has('telegram')) out.add(`telegram:${person.telegramChatId}`)
+        for (const handle of Directory.reachableAt(person, enabled)) out.add(handle)
       }
     }
     return [...out]

@@ -22,10 +22,7 @@ export const MODULE_QUEUES = ['slack-interactions', 'telegram-inbound'] as const
 
 export const ALL_QUEUES: readonly string[] = [INTAKE_QUEUE, TIMERS_QUEUE, RESUME_QUEUE, VERIFY_QUEUE, ...DELIVERY_CHANNELS.map(deliveryQueue), ...MODULE_QUEUES]
 
-export function channelOfRecipient(recipient: string): string {
-  const colon = recipient.indexOf(':')
-  return colon === -1 ? recipient : recipient.slice(0, colon)
-}
+export { channelOfRecipient } from '../engine/create-spec.js'
 
 export function isDeliveryChannel(name: string): name is DeliveryChannel {
   return (DELIVERY_CHANNELS as readonly string[]).includes(name)

@@ -11,7 +11,7 @@ import { valueProblems } from '../../engine/json-schema.js'
 import type { Keyring } from '../../engine/keyring.js'
 import { problemsFromZod, ValidationFailed } from '../../engine/problems.js'
 import { validateCreate, type Capabilities } from '../../engine/validate-create.js'
-import { RECIPIENT_PATTERN } from '../../engine/create-spec.js'
+import { channelOfRecipient, RECIPIENT_PATTERN } from '../../engine/create-spec.js'
 import { CHECKPOINT_STATES, isTerminal, type Actor } from '../../machine/types.js'
 import type { AgentState } from '../auth.js'
 import { problem } from '../problem.js'
@@ -188,7 +188,7 @@ export function checkpointRoutes(deps: CheckpointRoutesDeps): Router<AgentState>
     const id = checkpointId(ctx)
     const body = parse(reassignBody, await readJson(ctx, deps.bodyLimit))
     const problems = [...body.assignTo, ...(body.notify ?? [])].flatMap((r, i) => {
-      const channel = r.split(':')[0] ?? r
+      const channel = channelOfRecipient(r)
       return deps.capabilities.channels.has(channel) ? [] : [{ path: i < body.assignTo.length ? `/assignTo/${i}` : `/notify/${i - body.assignTo.length}`, message: `the ${channel} channel is not enabled on this server` }]
     })
     if (problems.length > 0) throw new ValidationFailed(problems)
