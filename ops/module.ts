@@ -7,8 +7,8 @@ import type { Directory } from '../engine/directory.js'
 import type { Engine } from '../engine/engine.js'
 import type { Keyring } from '../engine/keyring.js'
 import type { QueueSet } from '../queues/queue-set.js'
-import type { ResumeTarget } from '../queues/resume/resume-target.js'
-import type { VerifierFunction } from '../queues/verify/verifier.js'
+import type { ResumeTarget } from '../resume/resume-target.js'
+import type { VerifierFunction } from '../verify/verifier.js'
 import type { ResolvedConfig } from './config.js'
 
 /**

@@ -23,7 +23,7 @@ export interface InteractionDeps {
   queue: InteractionQueue
   publicUrl: string
   clock?: () => number
-  /** Reads typed answers from thread replies when a model is configured (queues/verify). */
+  /** Reads typed answers from thread replies when a model is configured (verify/). */
   freeText?: SlackFreeText
 }
 

@@ -12,9 +12,9 @@ import { createSlackClient } from './slack-api.js'
 import { SlackChannel } from './slack-channel.js'
 import { SlackKeys } from './slack-keys.js'
 import { SlackPeople } from './slack-people.js'
-import { FreeTextExtractor } from '../../queues/verify/extractor.js'
-import { ProposalStore } from '../../queues/verify/proposals.js'
-import { VerifierSet } from '../../queues/verify/verifier-set.js'
+import { FreeTextExtractor } from '../../verify/extractor.js'
+import { ProposalStore } from '../../verify/proposals.js'
+import { VerifierSet } from '../../verify/verifier-set.js'
 import { SlackFreeText } from './free-text.js'
 
 /**

@@ -11,7 +11,7 @@ import type { LoginRateLimiter } from './rate-limit.js'
 import type { SessionStore } from './sessions.js'
 import type { Redis } from 'ioredis'
 import type { DashKeys } from './keys.js'
-import type { FreeTextExtractor } from '../../queues/verify/extractor.js'
+import type { FreeTextExtractor } from '../../verify/extractor.js'
 
 /** What the dashboard's route files share. */
 export interface DashDeps {

@@ -13,8 +13,8 @@ import { pageRoutes } from './pages.js'
 import { peopleRoutes } from './people-routes.js'
 import { LoginRateLimiter } from './rate-limit.js'
 import { SessionStore } from './sessions.js'
-import { FreeTextExtractor } from '../../queues/verify/extractor.js'
-import { VerifierSet } from '../../queues/verify/verifier-set.js'
+import { FreeTextExtractor } from '../../verify/extractor.js'
+import { VerifierSet } from '../../verify/verifier-set.js'
 
 export interface DashboardOptions {
   /** Where the built UI is; defaults to `<package root>/ui/dist`. */

@@ -1,4 +1,4 @@
-import type { LoadedCheckpoint } from '../../engine/checkpoint-store.js'
+import type { LoadedCheckpoint } from '../engine/checkpoint-store.js'
 import type { ExtractInput, VerifyInput } from './verdict.js'
 
 /**

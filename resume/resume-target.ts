@@ -1,5 +1,5 @@
-import type { ResumeEvent } from '../../sdk/webhook.js'
-import type { ResumeSpec } from '../../engine/create-spec.js'
+import type { ResumeEvent } from '../sdk/webhook.js'
+import type { ResumeSpec } from '../engine/create-spec.js'
 
 /** One way to wake an agent. Each target is one small module behind this interface. */
 export interface ResumeTarget {

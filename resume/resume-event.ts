@@ -1,6 +1,6 @@
-import type { LoadedCheckpoint } from '../../engine/checkpoint-store.js'
-import type { TerminalState } from '../../machine/types.js'
-import type { ResumeEvent, ResumeEventType } from '../../sdk/webhook.js'
+import type { LoadedCheckpoint } from '../engine/checkpoint-store.js'
+import type { TerminalState } from '../machine/types.js'
+import type { ResumeEvent, ResumeEventType } from '../sdk/webhook.js'
 
 /** The body every resume target sends (api.md "Resume webhook"). Stable across retries. */
 export function resumeEventOf(cp: LoadedCheckpoint): ResumeEvent {

@@ -1,4 +1,4 @@
-import type { ModuleFactory } from '../../ops/module.js'
+import type { ModuleFactory } from '../ops/module.js'
 import { inngestTarget } from './inngest-target.js'
 import { langgraphTarget } from './langgraph-target.js'
 import { queueTarget } from './queue-target.js'

@@ -1,5 +1,5 @@
-import { assertPublicDestination, PrivateDestinationError, type Resolver } from '../../engine/webhook-address.js'
-import { webhookHeaders } from '../../sdk/webhook.js'
+import { assertPublicDestination, PrivateDestinationError, type Resolver } from '../engine/webhook-address.js'
+import { webhookHeaders } from '../sdk/webhook.js'
 import { ResumeRejected, type ResumeTarget } from './resume-target.js'
 
 const TIMEOUT_MS = 10_000

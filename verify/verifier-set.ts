@@ -1,5 +1,5 @@
-import type { Env } from '../../ops/config.js'
-import type { StoredRequest } from '../../engine/stored-request.js'
+import type { Env } from '../ops/config.js'
+import type { StoredRequest } from '../engine/stored-request.js'
 import { anthropicModel } from './anthropic-model.js'
 import { modelVerifier } from './model-verifier.js'
 import { openaiModel } from './openai-model.js'

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { ALL_QUEUES } from '../names.js'
+import { ALL_QUEUES } from '../queues/names.js'
 import { ResumeRejected, type ResumeTarget } from './resume-target.js'
 
 /** BullMQ's own default prefix: what a service gets when it never set one. */

@@ -1,4 +1,4 @@
-import { webhookHeaders } from '../../sdk/webhook.js'
+import { webhookHeaders } from '../sdk/webhook.js'
 import { verdictSchema, VerifierUnavailable, type VerifyInput } from './verdict.js'
 import type { Verifier } from './verifier.js'
 

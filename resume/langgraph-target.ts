@@ -1,5 +1,5 @@
 import { Client } from '@langchain/langgraph-sdk'
-import { interruptCheckpointId } from '../../sdk/langgraph-interrupt.js'
+import { interruptCheckpointId } from '../sdk/langgraph-interrupt.js'
 import { ResumeRejected, type ResumeTarget } from './resume-target.js'
 
 const TIMEOUT_MS = 10_000
