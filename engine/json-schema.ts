@@ -46,7 +46,12 @@ export function compileSchema(schema: Record<string, unknown>): ValidateFunction
 }
 
 /** Problems with a schema itself, reported at `at` (e.g. `/responseSchema`). */
-export function schemaProblems(schema: Record<string, unknown>, at: string): FieldProblem[] {
+/** Async because validation is budgeted work that may leave the event loop. */
+export function schemaProblems(schema: Record<string, unknown>, at: string): Promise<FieldProblem[]> {
+  return Promise.resolve(schemaProblemsNow(schema, at))
+}
+
+function schemaProblemsNow(schema: Record<string, unknown>, at: string): FieldProblem[] {
   let validate: ValidateFunction
   try {
     validate = compileSchema(schema)
@@ -85,7 +90,11 @@ function describe(error: ErrorObject): FieldProblem {
 }
 
 /** Problems with `value` against `schema`, with paths prefixed by `base` (e.g. `/response`). */
-export function valueProblems(schema: Record<string, unknown>, value: unknown, base = ''): FieldProblem[] {
+export function valueProblems(schema: Record<string, unknown>, value: unknown, base = ''): Promise<FieldProblem[]> {
+  return Promise.resolve(valueProblemsNow(schema, value, base))
+}
+
+function valueProblemsNow(schema: Record<string, unknown>, value: unknown, base: string): FieldProblem[] {
   const validate = compileSchema(schema)
   let ok: boolean
   try {

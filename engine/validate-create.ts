@@ -67,20 +67,20 @@ function capabilityProblems(spec: CreateSpec, caps: Capabilities): FieldProblem[
  * failing path at once: shape, schemas, payload against payloadSchema, the default answer
  * against responseSchema, and what this server can actually do.
  */
-export function validateCreate(body: unknown, caps: Capabilities): CreateSpec {
+export async function validateCreate(body: unknown, caps: Capabilities): Promise<CreateSpec> {
   // Intake jobs arrive without readJson's depth check; everything after this recurses.
   if (nestedDeeperThan(body)) throw new ValidationFailed([{ path: '', message: `nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep` }])
   const parsed = createSpecSchema.safeParse(body)
   if (!parsed.success) throw new ValidationFailed(problemsFromZod(parsed.error))
   const spec = parsed.data
-  const problems: FieldProblem[] = [...schemaProblems(spec.responseSchema, '/responseSchema')]
+  const problems: FieldProblem[] = [...await schemaProblems(spec.responseSchema, '/responseSchema')]
   if (spec.payloadSchema) {
-    const bad = schemaProblems(spec.payloadSchema, '/payloadSchema')
+    const bad = await schemaProblems(spec.payloadSchema, '/payloadSchema')
     problems.push(...bad)
-    if (bad.length === 0 && spec.payload !== undefined) problems.push(...valueProblems(spec.payloadSchema, spec.payload, '/payload'))
+    if (bad.length === 0 && spec.payload !== undefined) problems.push(...await valueProblems(spec.payloadSchema, spec.payload, '/payload'))
   }
   if (spec.onTimeout && problems.length === 0) {
-    problems.push(...valueProblems(spec.responseSchema, spec.onTimeout.response, '/onTimeout/response'))
+    problems.push(...await valueProblems(spec.responseSchema, spec.onTimeout.response, '/onTimeout/response'))
   }
   problems.push(...capabilityProblems(spec, caps))
   if (spec.quorum && spec.verify) problems.push({ path: '/verify', message: 'verification of quorum answers is not supported; use one or the other' })

@@ -46,8 +46,8 @@ describe('durability', () => {
     const crashing: EffectDispatcher = { dispatch: () => Promise.reject(new Error('killed before dispatch')) }
     const writer = new Engine({ store: new CheckpointStore(redis, env.HOLDPOINT_KEY_PREFIX!), keyring: new Keyring(parseSecretKeys(env.HOLDPOINT_SECRET_KEYS!)), dispatcher: crashing })
     const caps = { channels: new Set(['dashboard']), resumeTargets: new Set(['webhook']), features: new Set<string>(), allowPrivateWebhooks: true }
-    const { checkpoint: timed } = await writer.create(validateCreate({ task: 'expires', responseSchema: approvalSchema, timeoutSeconds: 1, resume: { webhook: { url: receiver.url } } }, caps), 'agent')
-    const { checkpoint: answered } = await writer.create(validateCreate({ task: 'answered', responseSchema: approvalSchema, resume: { webhook: { url: receiver.url } } }, caps), 'agent')
+    const { checkpoint: timed } = await writer.create(await validateCreate({ task: 'expires', responseSchema: approvalSchema, timeoutSeconds: 1, resume: { webhook: { url: receiver.url } } }, caps), 'agent')
+    const { checkpoint: answered } = await writer.create(await validateCreate({ task: 'answered', responseSchema: approvalSchema, resume: { webhook: { url: receiver.url } } }, caps), 'agent')
     await writer.send(answered.id, (now) => ({ type: 'checkpoint.answer', now, by: { channel: 'api', actor: 'ana' }, response: { approved: true } }))
     expect(await redis.hlen(`${env.HOLDPOINT_KEY_PREFIX}:outbox`)).toBe(3)
 

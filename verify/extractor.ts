@@ -35,7 +35,7 @@ export class FreeTextExtractor {
     if (!chosen) throw new VerifierMisconfigured('no model is configured to read free text (set ANTHROPIC_API_KEY or OPENAI_API_KEY)')
     const read = await extractWithModel(chosen.model, extractInputOf(cp, text), chosen.name)
     if (!read.understood) return { answer: null, valid: false, problems: [], reason: read.reason, model: read.model ?? null }
-    const problems = valueProblems(cp.request.responseSchema, read.answer, '/response')
+    const problems = await valueProblems(cp.request.responseSchema, read.answer, '/response')
     return { answer: read.answer, valid: problems.length === 0, problems, reason: read.reason, model: read.model ?? null }
   }
 }

@@ -42,7 +42,7 @@ export function createVerifyWorker(opts: VerifyWorkerOptions): Worker<VerifyJob>
     if (!verifier) throw new VerifierMisconfigured(`the ${spec.provider} verifier is not configured in this worker`)
     const verdict = await verifier.verify(input, { ...(spec.model !== undefined && { model: spec.model }), ...(spec.url !== undefined && { url: spec.url }) })
     if (verdict.response !== undefined && verdict.passed) {
-      const problems = valueProblems(cp.request.responseSchema, verdict.response, '/response')
+      const problems = await valueProblems(cp.request.responseSchema, verdict.response, '/response')
       // A corrected answer that breaks the agent's schema is a faulty verifier, not a decision.
       if (problems.length > 0) throw new VerifierUnavailable(`the verifier's corrected answer does not fit responseSchema (${problems.length} problem(s))`)
     }

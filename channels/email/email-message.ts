@@ -1,6 +1,6 @@
 import type { CheckpointView } from '../../engine/checkpoint-view.js'
-import { BASE_STYLE, BUTTON_STYLE, escapeHtml } from './html.js'
-import { outcomeLine, payloadLines, timeLeft } from './request-summary.js'
+import { BASE_STYLE, BUTTON_STYLE, escapeHtml } from '../common/html.js'
+import { outcomeLine, payloadLines, timeLeft } from '../common/request-summary.js'
 
 /**
  * What a recipient reads: the request mail (task, payload summary, time left, and the links

@@ -1,6 +1,6 @@
 import type { CheckpointView } from '../../engine/checkpoint-view.js'
-import { BASE_STYLE, BUTTON_STYLE, escapeHtml } from './html.js'
-import { outcomeLine, payloadLines, timeLeft } from './request-summary.js'
+import { BASE_STYLE, BUTTON_STYLE, escapeHtml } from '../common/html.js'
+import { outcomeLine, payloadLines, timeLeft } from '../common/request-summary.js'
 
 /**
  * The pages behind email links. Each is complete HTML with no scripts and no external

@@ -8,7 +8,7 @@ import { valueProblems } from '../../engine/json-schema.js'
 import type { Keyring } from '../../engine/keyring.js'
 import { mayAct } from '../../machine/identity.js'
 import { isTerminal } from '../../machine/types.js'
-import { oneClickChoices, type AnswerChoice } from './answer-choices.js'
+import { oneClickChoices, type AnswerChoice } from '../common/answer-choices.js'
 import { emailActor } from './email-actor.js'
 import { pages, type Page } from './link-pages.js'
 import { openMagicLink, type LinkUses, type MagicLinkClaims } from './magic-link.js'
@@ -104,7 +104,7 @@ export function magicLinkRoutes(deps: LinkRouteDeps): Middleware {
     const { claims, choice } = o
     if (!(await deps.uses.burn(claims, secondsLeft(claims)))) return pages.linkUsed(o.cp)
     const actor = await emailActor(deps.directory, claims.to, o.cp.assignTo)
-    const problems = valueProblems(o.cp.responseSchema, choice.response, '/response')
+    const problems = await valueProblems(o.cp.responseSchema, choice.response, '/response')
     if (problems.length > 0) {
       await deps.uses.restore(claims)
       await deps.engine.note(o.cp.id, { kind: 'refused', actor: { channel: 'email', actor: actor.actor }, data: { attempted: 'answered', reason: 'invalid_response', errors: problems } })

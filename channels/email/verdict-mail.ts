@@ -1,6 +1,6 @@
 import type { CheckpointView } from '../../engine/checkpoint-view.js'
 import { composeRequestMail, type ComposedMail, type RequestLinks } from './email-message.js'
-import { escapeHtml } from './html.js'
+import { escapeHtml } from '../common/html.js'
 
 /**
  * The follow-up when a verifier sends an answer back: its reason first, then the request

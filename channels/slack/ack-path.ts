@@ -149,7 +149,7 @@ export class AckPath {
     if (!cp || !fields) return undefined
     const schema = cp.request.responseSchema
     const response = answerFromState(fields, form.values)
-    const problems = valueProblems(schema, response, '')
+    const problems = await valueProblems(schema, response, '')
     if (problems.length > 0) {
       await this.deps.queue.add(
         {

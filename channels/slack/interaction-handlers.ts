@@ -78,7 +78,7 @@ export class InteractionHandlers {
         response = confirmed.response
       }
       // The server checks every answer, buttons included: the schema is the only authority.
-      const problems = response === undefined ? [{ path: '', message: 'that choice does not exist' }] : valueProblems(schema, response, '/response')
+      const problems = response === undefined ? [{ path: '', message: 'that choice does not exist' }] : await valueProblems(schema, response, '/response')
       if (problems.length > 0) {
         await engine.note(cp.id, { kind: 'refused', actor: respondedBy(by), data: { attempted: 'answered', reason: 'invalid_response', problems, via: `slack.${job.via}` } })
         await this.tell(job, 'That answer does not fit what the request asks for; nothing was changed.', `${key}.told`)

@@ -1,6 +1,6 @@
 import type { CheckpointView } from '../../engine/checkpoint-view.js'
-import { escapeHtml } from '../email/html.js'
-import { outcomeLine, payloadLines, timeLeft } from '../email/request-summary.js'
+import { escapeHtml } from '../common/html.js'
+import { outcomeLine, payloadLines, timeLeft } from '../common/request-summary.js'
 
 /** Message texts in Telegram's HTML parse mode (only b, i, a, code are used). */
 const MAX_TEXT = 3800

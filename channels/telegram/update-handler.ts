@@ -5,8 +5,8 @@ import type { Engine } from '../../engine/engine.js'
 import { EventRefused } from '../../engine/errors.js'
 import { valueProblems } from '../../engine/json-schema.js'
 import { isTerminal, type Actor } from '../../machine/types.js'
-import { freeTextAnswer, oneClickChoices } from '../email/answer-choices.js'
-import { outcomeLine } from '../email/request-summary.js'
+import { freeTextAnswer, oneClickChoices } from '../common/answer-choices.js'
+import { outcomeLine } from '../common/request-summary.js'
 import { enqueueAnswerCall, type InboundUpdate, type TelegramUser } from './inbound-queue.js'
 import { parseConfirmData, type TelegramFreeText } from './free-text.js'
 import { parseCallbackData, type MessageRef, type MessageRefs } from './message-refs.js'
@@ -40,7 +40,7 @@ async function actorFor(deps: UpdateHandlerDeps, from: TelegramUser, chat: strin
 
 /** Sends the answer event; returns the line to show the person. */
 async function submit(deps: UpdateHandlerDeps, cp: CheckpointView, actor: Actor, response: unknown, label: string, via: string): Promise<{ text: string; alert: boolean }> {
-  const problems = valueProblems(cp.responseSchema, response, '/response')
+  const problems = await valueProblems(cp.responseSchema, response, '/response')
   if (problems.length > 0) {
     await deps.engine.note(cp.id, { kind: 'refused', actor: { channel: 'telegram', actor: actor.actor }, data: { attempted: 'answered', reason: 'invalid_response', errors: problems } })
     return { text: `Not accepted: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`.slice(0, 190), alert: true }

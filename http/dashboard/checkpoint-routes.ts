@@ -127,7 +127,7 @@ export function checkpointRoutes(deps: DashDeps): Router {
     const body = parse(answerBody, await readJson(ctx, UI_BODY_LIMIT))
     const cp = await visible(ctx, viewer, 'answered')
     if (!isTerminal(cp.state)) {
-      const problems = valueProblems(cp.request.responseSchema, body.response, '')
+      const problems = await valueProblems(cp.request.responseSchema, body.response, '')
       if (problems.length > 0) {
         await engine.note(cp.id, { kind: 'refused', actor: respondedBy(viewer.actor), data: { attempted: 'answered', reason: 'invalid_response', problems, ...via(viewer) } })
         throw new ValidationFailed(problems, 'The answer does not match what the agent asked for.')

@@ -90,7 +90,7 @@ export function checkpointRoutes(deps: CheckpointRoutesDeps): Router<AgentState>
     if (headerKey !== undefined && bodyKey !== undefined && bodyKey !== headerKey) {
       throw new ValidationFailed([{ path: '/idempotencyKey', message: 'differs from the Idempotency-Key header' }])
     }
-    const spec = validateCreate(body, deps.capabilities)
+    const spec = await validateCreate(body, deps.capabilities)
     if (headerKey !== undefined) spec.idempotencyKey = headerKey
     const { checkpoint, replayed } = await engine.create(spec, ctx.state.principal)
     ctx.status = replayed ? 200 : 201
@@ -153,7 +153,7 @@ export function checkpointRoutes(deps: CheckpointRoutesDeps): Router<AgentState>
     if (!cp) throw new CheckpointNotFound(id)
     const by = serviceActor(ctx, body.actor, body.name)
     if (!isTerminal(cp.state)) {
-      const problems = valueProblems(cp.request.responseSchema, body.response, '/response')
+      const problems = await valueProblems(cp.request.responseSchema, body.response, '/response')
       if (problems.length > 0) {
         await engine.note(id, { kind: 'refused', actor: { channel: 'api', actor: by.actor, via: ctx.state.principal }, data: { attempted: 'answered', reason: 'invalid_response', problems } })
         throw new ValidationFailed(problems, 'The response does not match the checkpoint’s responseSchema.')

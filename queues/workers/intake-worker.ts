@@ -20,7 +20,7 @@ export function createIntakeWorker(deps: WorkerDeps): Worker<unknown, Checkpoint
     INTAKE_QUEUE,
     async (job: Job<unknown, CheckpointView>) => {
       try {
-        const spec = validateCreate(job.data, deps.capabilities)
+        const spec = await validateCreate(job.data, deps.capabilities)
         // A custom job id is the producer's idempotency key; BullMQ's own counters are not.
         const key = spec.idempotencyKey ?? (job.opts.jobId !== undefined ? `job:${job.opts.jobId}` : undefined)
         const { checkpoint, replayed } = await deps.engine.create({ ...spec, ...(key !== undefined && { idempotencyKey: key }) }, INTAKE_PRINCIPAL)

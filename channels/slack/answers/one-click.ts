@@ -1,5 +1,5 @@
-import { valueProblems } from '../../../engine/json-schema.js'
-import { describeValue, enumOf, isNode, properties, requiredOf, typeOf, type SchemaNode } from './schema-shape.js'
+import { choicesAlwaysValid } from '../../common/answer-choices.js'
+import { describeValue, enumOf, isNode, properties, requiredOf, typeOf, type SchemaNode } from '../../common/schema-shape.js'
 
 /** One button that answers the checkpoint outright. */
 export interface OneClickChoice {
@@ -39,7 +39,7 @@ export function oneClickChoices(schema: Record<string, unknown>): OneClickChoice
     if (!sub || !isNode(sub)) return []
     choices = choicesForNode(sub).map((c) => ({ label: c.label, response: { [key]: c.value }, ...(c.style && { style: c.style }) }))
   }
-  return choices.every((c) => valueProblems(schema, c.response).length === 0) ? choices : []
+  return choicesAlwaysValid(schema) ? choices : []
 }
 
 /** True when the schema has more to say than the buttons can (an optional note, other fields). */

@@ -1,4 +1,4 @@
-import { describeValue, isNode, labelOf } from '../answers/schema-shape.js'
+import { describeValue, isNode, labelOf } from '../../common/schema-shape.js'
 import { escapeMrkdwn, truncate } from './text.js'
 
 const MAX_FIELDS = 10

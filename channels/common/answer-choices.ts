@@ -1,4 +1,3 @@
-import { valueProblems } from '../../engine/json-schema.js'
 
 /**
  * One-click answers: the response schemas a person can answer with a single tap or link.
@@ -32,6 +31,35 @@ function fieldChoices(field: Schema, name?: string): AnswerChoice[] | null {
   return null
 }
 
+const FIELD_KEYS = new Set(['type', 'enum', 'title', 'description', 'default', 'examples'])
+const OBJECT_KEYS = new Set(['type', 'properties', 'required', 'additionalProperties', 'title', 'description', '$schema'])
+const JSON_TYPE: Record<string, (v: unknown) => boolean> = {
+  string: (v) => typeof v === 'string',
+  number: (v) => typeof v === 'number',
+  integer: (v) => Number.isInteger(v),
+  boolean: (v) => typeof v === 'boolean',
+}
+
+function plainField(field: Schema): boolean {
+  if (!Object.keys(field).every((k) => FIELD_KEYS.has(k))) return false
+  if (field.type === undefined || !Array.isArray(field.enum)) return true
+  const fits = typeof field.type === 'string' ? JSON_TYPE[field.type] : undefined
+  return fits !== undefined && field.enum.every((v) => fits(v))
+}
+
+/**
+ * True when every choice `oneClickChoices` derives is valid by construction: the schema uses
+ * only keywords whose meaning the derivation already honours. This replaces running the
+ * validator at render time, which would let a hostile schema cost work on every message.
+ */
+export function choicesAlwaysValid(schema: Schema): boolean {
+  if (schema.type !== 'object') return plainField(schema)
+  if (!Object.keys(schema).every((k) => OBJECT_KEYS.has(k))) return false
+  if (schema.additionalProperties !== undefined && typeof schema.additionalProperties !== 'boolean') return false
+  const sole = soleField(schema)
+  return sole !== null && plainField(sole[1])
+}
+
 /** The single field an object schema hinges on: the only required one, or the only one. */
 function soleField(schema: Schema): [string, Schema] | null {
   if (!isSchema(schema.properties)) return null
@@ -50,9 +78,8 @@ export function oneClickChoices(schema: Schema): AnswerChoice[] | null {
     const inner = sole && fieldChoices(sole[1], sole[0])
     if (sole && inner) choices = inner.map((c) => ({ label: c.label, response: { [sole[0]]: c.response } }))
   }
-  // Only offer what the server would accept; a schema with other constraints needs the form.
-  if (!choices || choices.some((c) => valueProblems(schema, c.response).length > 0)) return null
-  return choices
+  // Only offer what the server would accept: a schema with other constraints needs the form.
+  return choices && choicesAlwaysValid(schema) ? choices : null
 }
 
 /** How a free-text reply becomes the response, when the schema is one plain string field. */
