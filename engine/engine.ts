@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto'
 import { advance, begin, refusalOf, respondedBy, type PersistedCheckpoint, type Step } from '../machine/index.js'
-import type { Actor, CheckpointContext, CheckpointEvent, CheckpointState, RespondedBy } from '../machine/types.js'
+import { isTerminal, type Actor, type CheckpointContext, type CheckpointEvent, type CheckpointState, type RespondedBy } from '../machine/types.js'
+import { under, type AnswerInput, type AnswerOutcome, type PersonalActInput } from './answer-outcome.js'
 import { GENESIS, sealEntry, type AuditDraft, type AuditEntry } from './audit.js'
 import { canonicalJson } from './canonical-json.js'
 import type { CheckpointStore, LoadedCheckpoint, OutboxEntry } from './checkpoint-store.js'
 import type { CreateSpec } from './create-spec.js'
 import { CheckpointNotFound, CommitContention, EventRefused, IdempotencyConflict } from './errors.js'
 import { newCheckpointId } from './ids.js'
+import { valueProblems } from './json-schema.js'
+import { ValidationFailed } from './problems.js'
 import type { Assigner } from './pick-assignee.js'
 import type { Keyring } from './keyring.js'
 import { CommitStatus } from './scripts/commit-checkpoint.js'
@@ -217,18 +220,77 @@ export class Engine {
   }
 
   /**
-   * Applies one event. Throws EventRefused (nothing changed) when the machine does not take
-   * it, CheckpointNotFound, or CommitContention after too many lost races.
+   * The one way an answer is recorded, from any surface: validated against responseSchema
+   * (whoever calls), routed by the machine (assignTo, claims, quorum), audited (a refusal in
+   * one shape), committed. Never throws for an outcome a person can cause.
+   */
+  async answer(input: AnswerInput): Promise<AnswerOutcome> {
+    const loaded = await this.store.load(input.id)
+    if (!loaded) return { status: 'not_found', id: input.id }
+    const extra: SendOptions = { data: { via: input.via, ...input.data }, ...(input.shownHash !== undefined && { shownHash: input.shownHash }) }
+    if (!isTerminal(loaded.state)) {
+      const problems = await valueProblems(loaded.request.responseSchema, input.response)
+      if (problems.length > 0) {
+        await this.recordRefusal(loaded, input.by, 'answered', 'invalid_response', { ...extra, data: { ...extra.data, problems: under('/response', problems) } })
+        return { status: 'invalid', problems, checkpoint: loaded }
+      }
+    }
+    return this.personally(input.id, (now) => ({ type: 'checkpoint.answer', now, by: input.by, response: input.response }), extra)
+  }
+
+  /** A person takes the checkpoint so that nobody else answers meanwhile. */
+  claim(input: PersonalActInput): Promise<AnswerOutcome> {
+    return this.personally(input.id, (now) => ({ type: 'checkpoint.claim', now, by: input.by }), { data: { via: input.via, ...input.data } })
+  }
+
+  /** The claimant gives the checkpoint back. */
+  release(input: PersonalActInput): Promise<AnswerOutcome> {
+    return this.personally(input.id, (now) => ({ type: 'checkpoint.release', now, by: input.by }), { data: { via: input.via, ...input.data } })
+  }
+
+  private async personally(id: string, build: (now: number) => CheckpointEvent, extra: SendOptions): Promise<AnswerOutcome> {
+    try {
+      return { status: 'recorded', checkpoint: await this.apply(id, build, extra) }
+    } catch (error) {
+      if (error instanceof CheckpointNotFound) return { status: 'not_found', id }
+      if (error instanceof CommitContention) return { status: 'busy', id }
+      if (!(error instanceof EventRefused) || !error.checkpoint) throw error
+      const { refusal, checkpoint } = error
+      return refusal.code === 'terminal' ? { status: 'finished', checkpoint } : { status: 'refused', refusal, checkpoint }
+    }
+  }
+
+  /**
+   * Applies one event that is not an answer (answers go through `answer`, which validates
+   * them). Throws EventRefused (nothing changed) when the machine does not take it,
+   * CheckpointNotFound, or CommitContention after too many lost races.
    */
   async send(id: string, build: (now: number) => CheckpointEvent, extra: SendOptions = {}): Promise<LoadedCheckpoint> {
+    return this.apply(
+      id,
+      (now) => {
+        const event = build(now)
+        if (event.type === 'checkpoint.answer') throw new TypeError('answers are recorded through Engine.answer, which validates them')
+        return event
+      },
+      extra,
+    )
+  }
+
+  private async apply(id: string, build: (now: number) => CheckpointEvent, extra: SendOptions): Promise<LoadedCheckpoint> {
     return this.optimistically(id, async (loaded) => {
       const now = Math.max(this.clock(), loaded.persisted.context.updatedAt)
       const event = build(now)
+      // A verifier may rewrite the answer (free text read into the schema): that is an answer too.
+      if (event.type === 'checkpoint.verdict' && event.passed && event.response !== undefined) {
+        const problems = await valueProblems(loaded.request.responseSchema, event.response, '/response')
+        if (problems.length > 0) throw new ValidationFailed(problems, 'The verifier’s answer does not match the checkpoint’s responseSchema.')
+      }
       const step = advance(loaded.persisted, event)
       if (!step) {
         const refusal = refusalOf(loaded.persisted, event)
-        if ('by' in event) await this.recordRefusal(loaded, event, refusal.code, extra)
-        throw new EventRefused(id, refusal)
+        if ('by' in event) await this.recordRefusal(loaded, event.by, auditKind[event.type], refusal.code, extra)
+        throw new EventRefused(id, refusal, loaded)
       }
       const audit = sealEntry(this.keyring, draftFor(event, step, loaded.request, extra), {
         seq: loaded.auditLength,
@@ -298,12 +360,13 @@ export class Engine {
     throw new CommitContention(id)
   }
 
-  private async recordRefusal(loaded: LoadedCheckpoint, event: Extract<CheckpointEvent, { by: Actor }>, code: string, extra: SendOptions) {
+  /** Every refusal of a person's act is audited in this one shape. */
+  private async recordRefusal(loaded: LoadedCheckpoint, by: Actor, attempted: string, code: string, extra: SendOptions) {
     const draft: AuditDraft = {
       kind: 'refused',
-      actor: respondedBy(event.by),
+      actor: respondedBy(by),
       shownHash: extra.shownHash ?? loaded.request.requestHash,
-      data: { attempted: auditKind[event.type], reason: code, ...extra.data },
+      data: { attempted, reason: code, ...extra.data },
     }
     await this.note(loaded.id, draft)
   }

@@ -1,4 +1,5 @@
 import type { Refusal } from '../machine/index.js'
+import type { LoadedCheckpoint } from './checkpoint-store.js'
 
 /** The engine's outcomes that callers map to HTTP statuses or job failures. */
 export class CheckpointNotFound extends Error {
@@ -12,6 +13,8 @@ export class EventRefused extends Error {
   constructor(
     readonly checkpointId: string,
     readonly refusal: Refusal,
+    /** The checkpoint as it was when the machine refused, where the engine had it loaded. */
+    readonly checkpoint?: LoadedCheckpoint,
   ) {
     super(describeRefusal(refusal))
     this.name = 'EventRefused'

@@ -48,7 +48,7 @@ describe('durability', () => {
     const caps = { channels: new Set(['dashboard']), resumeTargets: new Set(['webhook']), features: new Set<string>(), allowPrivateWebhooks: true }
     const { checkpoint: timed } = await writer.create(await validateCreate({ task: 'expires', responseSchema: approvalSchema, timeoutSeconds: 1, resume: { webhook: { url: receiver.url } } }, caps), 'agent')
     const { checkpoint: answered } = await writer.create(await validateCreate({ task: 'answered', responseSchema: approvalSchema, resume: { webhook: { url: receiver.url } } }, caps), 'agent')
-    await writer.send(answered.id, (now) => ({ type: 'checkpoint.answer', now, by: { channel: 'api', actor: 'ana' }, response: { approved: true } }))
+    await writer.answer({ id: answered.id, by: { channel: 'api', actor: 'ana' }, response: { approved: true }, via: 'api' })
     expect(await redis.hlen(`${env.HOLDPOINT_KEY_PREFIX}:outbox`)).toBe(3)
 
     // A fresh worker process finds the outbox entries and dispatches them.

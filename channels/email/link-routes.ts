@@ -3,8 +3,6 @@ import type { Logger } from 'pino'
 import { toView, type CheckpointView } from '../../engine/checkpoint-view.js'
 import type { Directory } from '../../engine/directory.js'
 import type { Engine } from '../../engine/engine.js'
-import { CommitContention, EventRefused } from '../../engine/errors.js'
-import { valueProblems } from '../../engine/json-schema.js'
 import type { Keyring } from '../../engine/keyring.js'
 import { mayAct } from '../../machine/identity.js'
 import { isTerminal } from '../../machine/types.js'
@@ -104,25 +102,26 @@ export function magicLinkRoutes(deps: LinkRouteDeps): Middleware {
     const { claims, choice } = o
     if (!(await deps.uses.burn(claims, secondsLeft(claims)))) return pages.linkUsed(o.cp)
     const actor = await emailActor(deps.directory, claims.to, o.cp.assignTo)
-    const problems = await valueProblems(o.cp.responseSchema, choice.response, '/response')
-    if (problems.length > 0) {
-      await deps.uses.restore(claims)
-      await deps.engine.note(o.cp.id, { kind: 'refused', actor: { channel: 'email', actor: actor.actor }, data: { attempted: 'answered', reason: 'invalid_response', errors: problems } })
-      return pages.invalidAnswer()
-    }
-    try {
-      const updated = await deps.engine.send(o.cp.id, (now) => ({ type: 'checkpoint.answer', now, by: actor, response: choice.response }), { data: { via: 'email-link' } })
-      return pages.recorded(toView(updated, deps.publicUrl), choice.label)
-    } catch (error) {
-      // The answer was not recorded, so the link keeps its one use.
-      await deps.uses.restore(claims)
-      if (error instanceof CommitContention) return pages.busy()
-      if (!(error instanceof EventRefused)) throw error
-      const fresh = await deps.engine.get(o.cp.id)
-      const cp = fresh ? toView(fresh, deps.publicUrl) : o.cp
-      if (error.refusal.code === 'not_assigned') return pages.notAssigned(cp)
-      if (error.refusal.code === 'claimed_by_other') return pages.claimedByOther(cp)
-      return pages.alreadyAnswered(cp)
+    const outcome = await deps.engine.answer({ id: o.cp.id, by: actor, response: choice.response, via: 'email-link' })
+    // Anything but a recorded answer leaves the link its one use.
+    if (outcome.status !== 'recorded') await deps.uses.restore(claims)
+    switch (outcome.status) {
+      case 'recorded':
+        return pages.recorded(toView(outcome.checkpoint, deps.publicUrl), choice.label)
+      case 'invalid':
+        return pages.invalidAnswer()
+      case 'busy':
+        return pages.busy()
+      case 'not_found':
+        return pages.notFound()
+      case 'finished':
+        return pages.alreadyAnswered(toView(outcome.checkpoint, deps.publicUrl))
+      case 'refused': {
+        const cp = toView(outcome.checkpoint, deps.publicUrl)
+        if (outcome.refusal.code === 'not_assigned') return pages.notAssigned(cp)
+        if (outcome.refusal.code === 'claimed_by_other') return pages.claimedByOther(cp)
+        return pages.alreadyAnswered(cp)
+      }
     }
   }
 

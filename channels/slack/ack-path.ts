@@ -151,18 +151,10 @@ export class AckPath {
     const response = answerFromState(fields, form.values)
     const problems = await valueProblems(schema, response, '')
     if (problems.length > 0) {
+      // The modal shows the errors now; the job puts the refusal through the answer service,
+      // which audits it in the same shape as every other surface.
       await this.deps.queue.add(
-        {
-          type: 'refuse',
-          checkpointId: cp.id,
-          user: form.user,
-          attempted: 'answered',
-          reason: 'invalid_response',
-          problems: problems.map((p) => ({ path: `/response${p.path}`, message: p.message })),
-          channel: origin.channel,
-          messageTs: origin.messageTs,
-          tell: null,
-        },
+        { type: 'act', checkpointId: cp.id, user: form.user, act: 'answer', response, channel: origin.channel, messageTs: origin.messageTs, via: 'form' },
         `form-invalid|${form.viewId}|${form.viewHash}`,
       )
       return { response_action: 'errors', errors: errorsByBlock(fields, problems) }

@@ -1,9 +1,9 @@
 import type { Job } from 'bullmq'
 import { toView } from '../../engine/checkpoint-view.js'
 import type { Engine } from '../../engine/engine.js'
-import { CheckpointNotFound, describeRefusal, EventRefused } from '../../engine/errors.js'
-import { valueProblems } from '../../engine/json-schema.js'
-import { mayAct, respondedBy, type CheckpointEvent } from '../../machine/index.js'
+import type { AnswerOutcome } from '../../engine/answer-outcome.js'
+import { CheckpointNotFound, CommitContention, describeRefusal } from '../../engine/errors.js'
+import { mayAct, respondedBy } from '../../machine/index.js'
 import { isTerminal } from '../../machine/types.js'
 import { oneClickChoices } from './answers/one-click.js'
 import type { InteractionJob, InteractionQueue } from './interaction-jobs.js'
@@ -65,10 +65,10 @@ export class InteractionHandlers {
     if (!cp) return 'checkpoint gone'
     const found = await people.actorFor(job.user.id, job.user.name, await channelIdentities(this.deps.refs, cp.id, job.channel, job.messageTs))
     const by = withAssignedSpelling(found, cp.persisted.context.assignTo)
-    let build: (now: number) => CheckpointEvent
+    let outcome: AnswerOutcome
+    const via = `slack.${job.via}`
     if (job.act === 'answer' || job.act === 'confirm') {
-      const schema = cp.request.responseSchema
-      let response = job.choice !== undefined ? oneClickChoices(schema)[job.choice]?.response : job.response
+      let response = job.choice !== undefined ? oneClickChoices(cp.request.responseSchema)[job.choice]?.response : job.response
       if (job.act === 'confirm') {
         const confirmed = this.deps.freeText && job.proposal ? await this.deps.freeText.confirmed(job.proposal, cp.id, job.user.id) : { refused: 'That proposal is not known.' }
         if ('refused' in confirmed) {
@@ -77,27 +77,32 @@ export class InteractionHandlers {
         }
         response = confirmed.response
       }
-      // The server checks every answer, buttons included: the schema is the only authority.
-      const problems = response === undefined ? [{ path: '', message: 'that choice does not exist' }] : await valueProblems(schema, response, '/response')
-      if (problems.length > 0) {
-        await engine.note(cp.id, { kind: 'refused', actor: respondedBy(by), data: { attempted: 'answered', reason: 'invalid_response', problems, via: `slack.${job.via}` } })
-        await this.tell(job, 'That answer does not fit what the request asks for; nothing was changed.', `${key}.told`)
+      if (response === undefined) {
+        await this.tell(job, 'That button is no longer active; nothing was changed.', `${key}.told`)
         return 'invalid'
       }
-      build = (now) => ({ type: 'checkpoint.answer', now, by, response })
+      outcome = await engine.answer({ id: cp.id, by, response, via })
     } else {
-      const type = job.act === 'claim' ? 'checkpoint.claim' : 'checkpoint.release'
-      build = (now) => ({ type, now, by })
+      outcome = await (job.act === 'claim' ? engine.claim({ id: cp.id, by, via }) : engine.release({ id: cp.id, by, via }))
     }
-    try {
-      await engine.send(cp.id, build, { data: { via: `slack.${job.via}` } })
-      return 'applied'
-    } catch (error) {
-      if (error instanceof CheckpointNotFound) return 'checkpoint gone'
-      if (!(error instanceof EventRefused)) throw error
-      // The engine has audited the refusal; the person hears why, privately.
-      await this.tell(job, `${describeRefusal(error.refusal)} Nothing was changed.`, `${key}.told`)
-      return `refused: ${error.refusal.code}`
+    switch (outcome.status) {
+      case 'recorded':
+        return 'applied'
+      case 'not_found':
+        return 'checkpoint gone'
+      case 'busy':
+        throw new CommitContention(cp.id)
+      case 'invalid':
+        // A form's errors were already shown in the modal; a button has nothing to show them in.
+        if (job.via !== 'form') await this.tell(job, 'That answer does not fit what the request asks for; nothing was changed.', `${key}.told`)
+        return 'invalid'
+      case 'finished':
+      case 'refused': {
+        // The engine has audited the refusal; the person hears why, privately.
+        const refusal = outcome.status === 'finished' ? { code: 'terminal' as const, state: outcome.checkpoint.state } : outcome.refusal
+        await this.tell(job, `${describeRefusal(refusal)} Nothing was changed.`, `${key}.told`)
+        return `refused: ${refusal.code}`
+      }
     }
   }
 
@@ -108,7 +113,7 @@ export class InteractionHandlers {
       await this.deps.engine.note(job.checkpointId, {
         kind: 'refused',
         actor: respondedBy(by),
-        data: { attempted: job.attempted, reason: job.reason, via: 'slack', ...(job.problems && { problems: job.problems }) },
+        data: { attempted: job.attempted, reason: job.reason, via: 'slack' },
       })
     } catch (error) {
       if (error instanceof CheckpointNotFound) return 'checkpoint gone'

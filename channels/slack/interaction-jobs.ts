@@ -1,5 +1,4 @@
 import type { JobsOptions, Queue } from 'bullmq'
-import type { FieldProblem } from '../../engine/problems.js'
 import { interactionId } from './dedupe.js'
 
 /**
@@ -39,7 +38,6 @@ export type InteractionJob =
       user: SlackUser
       attempted: string
       reason: string
-      problems?: FieldProblem[]
       channel: string | null
       messageTs: string | null
       /** What to tell the person privately (a refusal sentence, never request contents), or null. */

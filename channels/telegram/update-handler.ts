@@ -2,8 +2,6 @@ import type { Queue } from 'bullmq'
 import { toView, type CheckpointView } from '../../engine/checkpoint-view.js'
 import type { Directory } from '../../engine/directory.js'
 import type { Engine } from '../../engine/engine.js'
-import { EventRefused } from '../../engine/errors.js'
-import { valueProblems } from '../../engine/json-schema.js'
 import { isTerminal, type Actor } from '../../machine/types.js'
 import { freeTextAnswer, oneClickChoices } from '../common/answer-choices.js'
 import { outcomeLine } from '../common/request-summary.js'
@@ -40,26 +38,22 @@ async function actorFor(deps: UpdateHandlerDeps, from: TelegramUser, chat: strin
 
 /** Sends the answer event; returns the line to show the person. */
 async function submit(deps: UpdateHandlerDeps, cp: CheckpointView, actor: Actor, response: unknown, label: string, via: string): Promise<{ text: string; alert: boolean }> {
-  const problems = await valueProblems(cp.responseSchema, response, '/response')
-  if (problems.length > 0) {
-    await deps.engine.note(cp.id, { kind: 'refused', actor: { channel: 'telegram', actor: actor.actor }, data: { attempted: 'answered', reason: 'invalid_response', errors: problems } })
-    return { text: `Not accepted: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`.slice(0, 190), alert: true }
-  }
-  try {
-    await deps.engine.send(cp.id, (now) => ({ type: 'checkpoint.answer', now, by: actor, response }), { data: { via } })
-    return { text: `Recorded: ${label}`.slice(0, 190), alert: false }
-  } catch (error) {
-    if (!(error instanceof EventRefused)) throw error
-    switch (error.refusal.code) {
-      case 'not_assigned':
-        return { text: 'You are not allowed to answer this request.', alert: true }
-      case 'claimed_by_other':
-        return { text: 'Someone else is handling this request.', alert: true }
-      default: {
-        const fresh = await deps.engine.get(cp.id)
-        return { text: fresh ? outcomeLine(toView(fresh, deps.publicUrl)).slice(0, 190) : 'This request has ended.', alert: false }
-      }
-    }
+  const outcome = await deps.engine.answer({ id: cp.id, by: actor, response, via })
+  switch (outcome.status) {
+    case 'recorded':
+      return { text: `Recorded: ${label}`.slice(0, 190), alert: false }
+    case 'invalid':
+      return { text: `Not accepted: ${outcome.problems.map((p) => `${p.path} ${p.message}`).join('; ')}`.slice(0, 190), alert: true }
+    case 'refused':
+      if (outcome.refusal.code === 'not_assigned') return { text: 'You are not allowed to answer this request.', alert: true }
+      if (outcome.refusal.code === 'claimed_by_other') return { text: 'Someone else is handling this request.', alert: true }
+      return { text: outcomeLine(toView(outcome.checkpoint, deps.publicUrl)).slice(0, 190), alert: false }
+    case 'finished':
+      return { text: outcomeLine(toView(outcome.checkpoint, deps.publicUrl)).slice(0, 190), alert: false }
+    case 'busy':
+      return { text: 'Busy right now; tap again in a moment.', alert: true }
+    case 'not_found':
+      return { text: 'This request has ended.', alert: false }
   }
 }
 

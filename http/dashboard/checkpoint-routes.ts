@@ -5,7 +5,7 @@ import { Directory } from '../../engine/directory.js'
 import type { LoadedCheckpoint } from '../../engine/checkpoint-store.js'
 import { CheckpointNotFound } from '../../engine/errors.js'
 import { CHECKPOINT_ID_PATTERN } from '../../engine/ids.js'
-import { valueProblems } from '../../engine/json-schema.js'
+import { recordedOrThrow } from '../../engine/answer-outcome.js'
 import { ValidationFailed } from '../../engine/problems.js'
 import { mayAct, respondedBy } from '../../machine/identity.js'
 import { CHECKPOINT_STATES, isTerminal, type Actor } from '../../machine/types.js'
@@ -82,8 +82,8 @@ export function checkpointRoutes(deps: DashDeps): Router {
     await auth.checkWrite(ctx)
     const viewer = await auth.requireViewer(ctx)
     const cp = await visible(ctx, viewer, 'claimed')
-    const updated = await engine.send(cp.id, (now) => ({ type: 'checkpoint.claim', now, by: viewer.actor }), { data: via(viewer) })
-    ctx.body = await detail(viewer, updated)
+    const outcome = await engine.claim({ id: cp.id, by: viewer.actor, via: via(viewer).via })
+    ctx.body = await detail(viewer, recordedOrThrow(outcome))
   })
 
   router.post('/:id/release', async (ctx) => {
@@ -108,15 +108,14 @@ export function checkpointRoutes(deps: DashDeps): Router {
       // An operator releases in the claimant's name (the machine only lets a claimant
       // release); the audit entry records which operator did it.
       const by: Actor = own ? viewer.actor : { channel: claimant.channel, actor: claimant.actor, ...(claimant.name !== undefined && { name: claimant.name }) }
-      const data = own ? via(viewer) : { ...via(viewer), releasedBy: respondedBy(viewer.actor) }
-      updated = await engine.send(cp.id, (now) => ({ type: 'checkpoint.release', now, by }), { data })
+      const data = own ? via(viewer) : { ...via(viewer), data: { releasedBy: respondedBy(viewer.actor) } }
+      updated = recordedOrThrow(await engine.release({ id: cp.id, by, ...data }))
     } else if (target === null) {
       // Not the claimant: let the machine refuse it, which audits the attempt.
-      updated = await engine.send(cp.id, (now) => ({ type: 'checkpoint.release', now, by: viewer.actor }), { data: via(viewer) })
+      updated = recordedOrThrow(await engine.release({ id: cp.id, by: viewer.actor, ...via(viewer) }))
     }
     if (target !== null) {
-      const by = target
-      updated = await engine.send(cp.id, (now) => ({ type: 'checkpoint.claim', now, by }), { data: { ...via(viewer), assignedBy: respondedBy(viewer.actor) } })
+      updated = recordedOrThrow(await engine.claim({ id: cp.id, by: target, ...via(viewer), data: { assignedBy: respondedBy(viewer.actor) } }))
     }
     ctx.body = await detail(viewer, updated)
   })
@@ -126,15 +125,8 @@ export function checkpointRoutes(deps: DashDeps): Router {
     const viewer = await auth.requireViewer(ctx)
     const body = parse(answerBody, await readJson(ctx, UI_BODY_LIMIT))
     const cp = await visible(ctx, viewer, 'answered')
-    if (!isTerminal(cp.state)) {
-      const problems = await valueProblems(cp.request.responseSchema, body.response, '')
-      if (problems.length > 0) {
-        await engine.note(cp.id, { kind: 'refused', actor: respondedBy(viewer.actor), data: { attempted: 'answered', reason: 'invalid_response', problems, ...via(viewer) } })
-        throw new ValidationFailed(problems, 'The answer does not match what the agent asked for.')
-      }
-    }
-    const updated = await engine.send(cp.id, (now) => ({ type: 'checkpoint.answer', now, by: viewer.actor, response: body.response }), { data: via(viewer) })
-    ctx.body = await detail(viewer, updated)
+    const outcome = await engine.answer({ id: cp.id, by: viewer.actor, response: body.response, ...via(viewer) })
+    ctx.body = await detail(viewer, recordedOrThrow(outcome))
   })
 
   /**

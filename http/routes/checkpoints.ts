@@ -7,7 +7,7 @@ import { toView } from '../../engine/checkpoint-view.js'
 import type { Engine } from '../../engine/engine.js'
 import { CheckpointNotFound } from '../../engine/errors.js'
 import { CHECKPOINT_ID_PATTERN } from '../../engine/ids.js'
-import { valueProblems } from '../../engine/json-schema.js'
+import { recordedOrThrow } from '../../engine/answer-outcome.js'
 import type { Keyring } from '../../engine/keyring.js'
 import { problemsFromZod, ValidationFailed } from '../../engine/problems.js'
 import { validateCreate, type Capabilities } from '../../engine/validate-create.js'
@@ -149,18 +149,8 @@ export function checkpointRoutes(deps: CheckpointRoutesDeps): Router<AgentState>
   router.post('/:id/response', async (ctx) => {
     const id = checkpointId(ctx)
     const body = parse(answerBody, await readJson(ctx, deps.bodyLimit))
-    const cp = await engine.get(id)
-    if (!cp) throw new CheckpointNotFound(id)
-    const by = serviceActor(ctx, body.actor, body.name)
-    if (!isTerminal(cp.state)) {
-      const problems = await valueProblems(cp.request.responseSchema, body.response, '/response')
-      if (problems.length > 0) {
-        await engine.note(id, { kind: 'refused', actor: { channel: 'api', actor: by.actor, via: ctx.state.principal }, data: { attempted: 'answered', reason: 'invalid_response', problems } })
-        throw new ValidationFailed(problems, 'The response does not match the checkpoint’s responseSchema.')
-      }
-    }
-    const updated = await engine.send(id, (now) => ({ type: 'checkpoint.answer', now, by, response: body.response }))
-    ctx.body = view(updated)
+    const outcome = await engine.answer({ id, by: serviceActor(ctx, body.actor, body.name), response: body.response, via: 'api' })
+    ctx.body = view(recordedOrThrow(outcome, '/response'))
   })
 
   router.post('/:id/cancel', async (ctx) => {
