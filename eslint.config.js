@@ -1,6 +1,9 @@
 // @ts-check
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
+import { importX } from 'eslint-plugin-import-x'
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript'
+import { layerZones } from './eslint.layers.js'
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.data/**', 'ui/dist/**', 'test-results/**'] },
@@ -18,6 +21,17 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
       '@typescript-eslint/only-throw-error': 'off',
+    },
+  },
+  {
+    // Layers enforced: an upward import is a lint error (test/lint/layers.test.ts shows it).
+    files: ['**/*.ts'],
+    ignores: ['test/**', '**/*.test.ts', 'examples/**', 'ui/**'],
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones: layerZones() }],
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
     },
   },
   {

@@ -4,7 +4,7 @@ import { approvalSchema, deleteKeys, startHoldpoint, testRedisUrl, type TestHold
 let hp: TestHoldpoint
 
 beforeAll(async () => {
-  hp = await startHoldpoint({ modules: [] })
+  hp = await startHoldpoint({ plugins: [] })
 })
 afterAll(async () => {
   await hp.close()

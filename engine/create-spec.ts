@@ -7,17 +7,14 @@ import { z } from 'zod'
 
 const jsonObject = z.record(z.string(), z.unknown())
 
-export const RECIPIENT_PATTERN =
-  /^(dashboard|slack:#[\w.-]{1,80}|slack:@?[UW][A-Z0-9]{2,30}|slack:[^@\s:]+@[^@\s]+|email:[^@\s]+@[^@\s]+\.[^@\s]+|telegram:-?\d{1,20}|group:[\w.-]{1,64})$/
+/**
+ * The shape every recipient shares: `<channel>:<address>` or a bare channel name
+ * (`dashboard`). Which channels exist and how each writes its addresses is the channel
+ * plugins' business: validateCreate checks each recipient against them.
+ */
+export const RECIPIENT_PATTERN = /^[a-z][a-z0-9-]{0,31}(:[^\s]{1,320})?$/
 
-const recipient = z
-  .string()
-  .regex(RECIPIENT_PATTERN, {
-    message:
-      'expected dashboard, slack:#channel, slack:@U…, slack:U…, slack:person@example.com, email:person@example.com, telegram:<chat id> or group:<name>',
-  })
-  // Addresses compare case-insensitively everywhere (assignTo matching, dedupe), so store them lower-case.
-  .transform((r) => (r.startsWith('email:') || /^slack:[^@]+@/.test(r) ? r.toLowerCase() : r))
+const recipient = z.string().regex(RECIPIENT_PATTERN, { message: 'expected <channel>:<address> (e.g. email:ana@example.com) or dashboard' })
 
 /** The channel a notify/assignTo string names: `slack` for `slack:#ops`, `dashboard` for `dashboard`. */
 export function channelOfRecipient(recipient: string): string {

@@ -1,32 +1,66 @@
 import type { Redis } from 'ioredis'
 import { z } from 'zod'
-import type { Actor, ActorChannel } from '../machine/types.js'
+import type { Actor } from '../machine/types.js'
 
 /**
- * The people Holdpoint knows: reviewers and operators with their handles on each channel and
- * their groups. Channels turn "Slack user U1 clicked" into an Actor whose identities the
- * machine checks against `assignTo`; the dashboard keeps accounts here too.
+ * The people Holdpoint knows: reviewers and operators, their groups, and a handle on each
+ * channel. Channels turn "Slack user U1 clicked" into an Actor whose identities the machine
+ * checks against `assignTo`; the dashboard keeps accounts here too.
+ *
+ * The directory knows no channel by name: each channel plugin contributes `HandleRule`s
+ * (which field of a person it reads, how it validates, which routing strings it makes).
  */
-export const personSchema = z.object({
+export interface HandleRule {
+  /** The channel this handle belongs to (`slack`). */
+  channel: string
+  /** The person's field that holds it (`slackId`). `email` is a core field channels may read too. */
+  field: string
+  pattern: RegExp
+  /** Said when a value does not match `pattern`. */
+  message: string
+  normalize?(value: string): string
+  /** Routing strings that name whoever holds this value (what `assignTo` entries can match). */
+  identities(value: string): string[]
+  /** The recipient string that reaches them on this channel, when this handle can be delivered to. */
+  recipient?(value: string): string
+  /** Indexed for `findBy(channel, value)` (unique across people). */
+  lookup?: boolean
+}
+
+const baseShape = {
   id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lowercase letters, digits, . _ - (max 64)'),
   name: z.string().trim().min(1).max(200),
   role: z.enum(['operator', 'reviewer']).default('reviewer'),
   email: z.email().transform((e) => e.toLowerCase()).optional(),
-  slackId: z.string().regex(/^[UW][A-Z0-9]{2,30}$/).optional(),
-  telegramChatId: z.string().regex(/^-?\d{1,20}$/).optional(),
   groups: z.array(z.string().regex(/^[\w.-]{1,64}$/)).default([]),
-})
+}
 
-export type Person = z.output<typeof personSchema>
-export type PersonInput = z.input<typeof personSchema>
+/** A person as stored: the core fields plus one optional string per channel handle. */
+export type Person = { id: string; name: string; role: 'operator' | 'reviewer'; email?: string; groups: string[] } & { [handle: string]: unknown }
+export type PersonInput = { id: string; name: string; role?: 'operator' | 'reviewer'; email?: string; groups?: string[] } & { [handle: string]: unknown }
 
-type Handle = 'email' | 'slack' | 'telegram'
+/** The person schema for a set of handle rules: core fields plus each handle field, validated. */
+export function personSchemaFor(rules: readonly HandleRule[]): z.ZodType<Person, PersonInput> {
+  const shape: Record<string, z.ZodType> = { ...baseShape }
+  for (const rule of rules) {
+    if (rule.field in shape) continue
+    const field = z.string().trim().regex(rule.pattern, rule.message)
+    shape[rule.field] = (rule.normalize ? field.transform((v) => rule.normalize?.(v) ?? v) : field).optional()
+  }
+  return z.object(shape).strict() as unknown as z.ZodType<Person, PersonInput>
+}
 
 export class Directory {
+  /** Validates a person against the core fields and every registered channel's handle. */
+  readonly personSchema: z.ZodType<Person, PersonInput>
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+    readonly rules: readonly HandleRule[] = [],
+  ) {
+    this.personSchema = personSchemaFor(rules)
+  }
 
   private personKey(id: string) {
     return `${this.prefix}:person:${id}`
@@ -34,25 +68,32 @@ export class Directory {
   private get peopleKey() {
     return `${this.prefix}:people`
   }
-  private handleKey(kind: Handle) {
-    return `${this.prefix}:people:by-${kind}`
+  private handleKey(channel: string) {
+    return `${this.prefix}:people:by-${channel}`
   }
 
-  private static handles(p: Person): Array<[Handle, string]> {
-    const out: Array<[Handle, string]> = []
-    if (p.email) out.push(['email', p.email])
-    if (p.slackId) out.push(['slack', p.slackId])
-    if (p.telegramChatId) out.push(['telegram', p.telegramChatId])
+  private valueOf(p: Person, rule: HandleRule): string | null {
+    const value = p[rule.field]
+    return typeof value === 'string' && value !== '' ? value : null
+  }
+
+  /** The indexed handles: email (for sign-in) and each channel's lookup handle. */
+  private indexed(p: Person): Array<[string, string]> {
+    const out: Array<[string, string]> = p.email ? [['email', p.email]] : []
+    for (const rule of this.rules) {
+      const value = this.valueOf(p, rule)
+      if (rule.lookup && value !== null && rule.channel !== 'email') out.push([rule.channel, value])
+    }
     return out
   }
 
   /** Creates or replaces a person, keeping the handle indexes in step in one transaction. */
   async upsert(input: PersonInput): Promise<Person> {
-    const person = personSchema.parse(input)
+    const person = this.personSchema.parse(input)
     const previous = await this.get(person.id)
     const tx = this.redis.multi()
-    if (previous) for (const [kind, value] of Directory.handles(previous)) tx.hdel(this.handleKey(kind), value)
-    for (const [kind, value] of Directory.handles(person)) tx.hset(this.handleKey(kind), value, person.id)
+    if (previous) for (const [kind, value] of this.indexed(previous)) tx.hdel(this.handleKey(kind), value)
+    for (const [kind, value] of this.indexed(person)) tx.hset(this.handleKey(kind), value, person.id)
     tx.set(this.personKey(person.id), JSON.stringify(person))
     tx.sadd(this.peopleKey, person.id)
     await tx.exec()
@@ -74,12 +115,15 @@ export class Directory {
     const previous = await this.get(id)
     if (!previous) return
     const tx = this.redis.multi()
-    for (const [kind, value] of Directory.handles(previous)) tx.hdel(this.handleKey(kind), value)
+    for (const [kind, value] of this.indexed(previous)) tx.hdel(this.handleKey(kind), value)
     await tx.del(this.personKey(id)).srem(this.peopleKey, id).exec()
   }
 
-  async findBy(kind: Handle, value: string): Promise<Person | null> {
-    const id = await this.redis.hget(this.handleKey(kind), kind === 'email' ? value.toLowerCase() : value)
+  /** The person whose `channel` handle (or email, for `email`) is `value`. */
+  async findBy(channel: string, value: string): Promise<Person | null> {
+    const rule = this.rules.find((r) => r.channel === channel && r.lookup)
+    const normalized = channel === 'email' ? value.toLowerCase() : (rule?.normalize?.(value) ?? value)
+    const id = await this.redis.hget(this.handleKey(channel), normalized)
     return id ? this.get(id) : null
   }
 
@@ -87,34 +131,38 @@ export class Directory {
     return (await this.list()).filter((p) => p.groups.includes(group))
   }
 
-  /** Where a person can be reached on the channels this deployment runs (`email:…`, `slack:U…`, `telegram:…`). */
-  static reachableAt(p: Person, enabledChannels: ReadonlySet<string>): string[] {
-    const out: string[] = []
-    if (p.email && enabledChannels.has('email')) out.push(`email:${p.email}`)
-    if (p.slackId && enabledChannels.has('slack')) out.push(`slack:${p.slackId}`)
-    if (p.telegramChatId && enabledChannels.has('telegram')) out.push(`telegram:${p.telegramChatId}`)
-    return out
+  /** Where a person can be reached on the channels this deployment runs (`email:…`, `slack:U…`, …). */
+  reachableAt(p: Person, enabledChannels: ReadonlySet<string>): string[] {
+    const out = new Set<string>()
+    for (const rule of this.rules) {
+      const value = this.valueOf(p, rule)
+      if (value !== null && rule.recipient && enabledChannels.has(rule.channel)) out.add(rule.recipient(value))
+    }
+    return [...out]
   }
 
   /** Every routing string that names this person: what `assignTo` entries can match. */
-  static identities(p: Person): string[] {
-    const out = ['dashboard', `user:${p.id}`]
-    if (p.email) out.push(`email:${p.email}`, `slack:${p.email}`)
-    if (p.slackId) out.push(`slack:${p.slackId}`, `slack:@${p.slackId}`)
-    if (p.telegramChatId) out.push(`telegram:${p.telegramChatId}`)
-    for (const g of p.groups) out.push(`group:${g}`)
-    return out
+  identities(p: Person): string[] {
+    const out = new Set(['dashboard', `user:${p.id}`])
+    for (const rule of this.rules) {
+      const value = this.valueOf(p, rule)
+      if (value !== null) for (const id of rule.identities(value)) out.add(id)
+    }
+    for (const g of p.groups) out.add(`group:${g}`)
+    return [...out]
   }
 
   /**
    * The Actor for someone acting on a channel. Unknown people still act under their channel
    * handle (an email recipient with no account), which `assignTo` can name directly.
    */
-  async actorFor(channel: Exclude<ActorChannel, 'api' | 'system' | 'dashboard'>, handle: string, displayName?: string): Promise<Actor> {
-    const person = await this.findBy(channel, handle)
-    const own = channel === 'slack' ? [`slack:${handle}`, `slack:@${handle}`] : [`${channel}:${channel === 'email' ? handle.toLowerCase() : handle}`]
-    const identities = person ? [...new Set([...own, ...Directory.identities(person)])] : own
+  async actorFor(channel: string, handle: string, displayName?: string): Promise<Actor> {
+    const rule = this.rules.find((r) => r.channel === channel && r.lookup)
+    const value = rule?.normalize ? rule.normalize(handle) : handle
+    const person = await this.findBy(channel, value)
+    const own = rule ? rule.identities(value) : [`${channel}:${value}`]
+    const identities = person ? [...new Set([...own, ...this.identities(person)])] : own
     const name = person?.name ?? displayName
-    return { channel, actor: channel === 'email' ? handle.toLowerCase() : handle, identities, ...(name !== undefined && { name }) }
+    return { channel, actor: value, identities, ...(name !== undefined && { name }) }
   }
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { CreateSpec } from './create-spec.js'
-import { Directory, type Person } from './directory.js'
+import type { Directory} from './directory.js';
+import { type Person } from './directory.js'
 import { ValidationFailed } from './problems.js'
 
 /**
@@ -34,7 +35,7 @@ export function leastRecentlyAssigned(directory: Directory, redis: Redis, prefix
     })
     await redis.zadd(key, clock(), chosen)
     const person = members.get(chosen)!
-    const notify = [...new Set([...spec.notify.filter((r) => !r.startsWith('group:')), ...Directory.reachableAt(person, enabledChannels())])]
+    const notify = [...new Set([...spec.notify.filter((r) => !r.startsWith('group:')), ...directory.reachableAt(person, enabledChannels())])]
     return { ...spec, assignTo: [`user:${person.id}`], notify: notify.length > 0 ? notify : ['dashboard'] }
   }
 }

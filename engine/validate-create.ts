@@ -4,8 +4,17 @@ import { schemaProblems, valueProblems } from './json-schema.js'
 import { privateUrlProblem } from './webhook-address.js'
 import { problemsFromZod, ValidationFailed, type FieldProblem } from './problems.js'
 
+/** How recipients are written, as the registered channel plugins declare it. */
+export interface RecipientRules {
+  /** Null when the recipient is well-formed for a registered channel, else what is wrong. */
+  problem(recipient: string): string | null
+  /** The stored spelling (addresses lower-cased). */
+  normalize(recipient: string): string
+}
+
 /** What this server can honour; a request asking for more is refused, never half-served. */
 export interface Capabilities {
+  recipients: RecipientRules
   /** Channel names with working delivery (`dashboard`, `slack`, `email`, `telegram`, `group`). */
   channels: ReadonlySet<string>
   /** Resume targets with a working module (`webhook`, `inngest`, `langgraph`, `queue`). */
@@ -35,15 +44,22 @@ function destinationProblems(spec: CreateSpec): FieldProblem[] {
   })
 }
 
+/** Problems with a list of recipients at `at`: unknown syntax, or a channel that is off here. */
+export function recipientProblems(list: readonly string[] | undefined, at: string, caps: Pick<Capabilities, 'recipients' | 'channels'>): FieldProblem[] {
+  return (list ?? []).flatMap((r, i) => {
+    const syntax = caps.recipients.problem(r)
+    if (syntax !== null) return [{ path: `${at}/${i}`, message: syntax }]
+    const channel = channelOfRecipient(r)
+    return caps.channels.has(channel) ? [] : [{ path: `${at}/${i}`, message: `the ${channel} channel is not enabled on this server` }]
+  })
+}
+
 function capabilityProblems(spec: CreateSpec, caps: Capabilities): FieldProblem[] {
-  const problems: FieldProblem[] = []
-  const checkRecipients = (list: readonly string[] | undefined, at: string) =>
-    list?.forEach((r, i) => {
-      const channel = channelOfRecipient(r)
-      if (!caps.channels.has(channel)) problems.push({ path: `${at}/${i}`, message: `the ${channel} channel is not enabled on this server` })
-    })
-  checkRecipients(spec.notify, '/notify')
-  checkRecipients(spec.assignTo, '/assignTo')
+  const problems: FieldProblem[] = [...recipientProblems(spec.notify, '/notify', caps), ...recipientProblems(spec.assignTo, '/assignTo', caps)]
+  // An escalation to a channel that is off would queue work nobody runs: refuse it now.
+  spec.escalation?.forEach((step, i) => {
+    problems.push(...recipientProblems(step.notify, `/escalation/${i}/notify`, caps), ...recipientProblems(step.assignTo, `/escalation/${i}/assignTo`, caps))
+  })
   for (const feature of OPTIONAL_FEATURES) {
     if (spec[feature] !== undefined && !caps.features.has(feature)) {
       problems.push({ path: `/${feature}`, message: `${feature} is not supported by this server version` })
@@ -71,7 +87,7 @@ export async function validateCreate(body: unknown, caps: Capabilities): Promise
   // Intake jobs arrive without readJson's depth check; everything after this recurses.
   if (nestedDeeperThan(body)) throw new ValidationFailed([{ path: '', message: `nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep` }])
   const parsed = createSpecSchema.safeParse(body)
-  if (!parsed.success) throw new ValidationFailed(problemsFromZod(parsed.error))
+  if (!parsed.success) throw new ValidationFailed([...problemsFromZod(parsed.error), ...rawRecipientProblems(body, caps)])
   const spec = parsed.data
   const problems: FieldProblem[] = [...await schemaProblems(spec.responseSchema, '/responseSchema')]
   if (spec.payloadSchema) {
@@ -88,5 +104,24 @@ export async function validateCreate(body: unknown, caps: Capabilities): Promise
     problems.push({ path: '/quorum/rejectOn', message: 'rejectOn needs a boolean `approved` property in responseSchema' })
   }
   if (problems.length > 0) throw new ValidationFailed(problems)
-  return spec
+  return normalizeRecipients(spec, caps.recipients)
+}
+
+/** Addresses compare case-insensitively everywhere (assignTo matching, dedupe): store them as the channel spells them. */
+function normalizeRecipients(spec: CreateSpec, rules: RecipientRules): CreateSpec {
+  const all = (list: string[]) => list.map((r) => rules.normalize(r))
+  return {
+    ...spec,
+    notify: all(spec.notify),
+    ...(spec.assignTo && { assignTo: all(spec.assignTo) }),
+    ...(spec.escalation && { escalation: spec.escalation.map((step) => ({ ...step, notify: all(step.notify), ...(step.assignTo && { assignTo: all(step.assignTo) }) })) }),
+  }
+}
+
+/** Recipient problems in a body that failed its shape check, so one 422 still names them all. */
+function rawRecipientProblems(body: unknown, caps: Capabilities): FieldProblem[] {
+  if (body === null || typeof body !== 'object') return []
+  const lists = body as { notify?: unknown; assignTo?: unknown }
+  const strings = (v: unknown): string[] | undefined => (Array.isArray(v) && v.every((r): r is string => typeof r === 'string') ? v : undefined)
+  return [...recipientProblems(strings(lists.notify), '/notify', caps), ...recipientProblems(strings(lists.assignTo), '/assignTo', caps)]
 }

@@ -1,21 +1,23 @@
 import Koa, { type Middleware } from 'koa'
 import type { Logger } from 'pino'
-import type { Metrics } from '../ops/metrics.js'
 import { requireAgentToken, type ApiToken } from './auth.js'
-import { problemMiddleware } from './problem.js'
+import { problemMiddleware } from '../plugins/web/problem.js'
 import { FixedWindowLimiter, rateLimit } from './rate-limit.js'
 import { securityHeaders } from './security-headers.js'
 import { checkpointRoutes, type CheckpointRoutesDeps } from './routes/checkpoints.js'
 import { healthRoutes, type HealthDeps } from './routes/health.js'
 import { randomUUID } from 'node:crypto'
-import { withLogContext } from '../ops/log-context.js'
+import { withLogContext } from '../plugins/log-context.js'
 
 export interface HttpDeps extends CheckpointRoutesDeps, HealthDeps {
-  /** Module routes (inbound channel endpoints, the dashboard), mounted ahead of the agent API. */
+  /** Plugin routes (inbound channel endpoints, the dashboard), mounted ahead of the agent API. */
   mounts: Middleware[]
+  /** Plugin routes behind the agent API's token check and per-token rate limit (`/v1/…`). */
+  agentMounts: Middleware[]
   logger: Logger
   apiTokens: readonly ApiToken[]
-  metrics: Metrics
+  /** Request durations by route (Prometheus histogram in production). */
+  metrics: { httpDuration: { observe(labels: { method: string; route: string; status: string }, seconds: number): void } }
   /** Redis key prefix for the rate-limit counters. */
   keyPrefix: string
   /** Requests per minute per agent token and per client address on magic links; 0 = off. */
@@ -87,6 +89,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
       await apiLimit(ctx, next)
     })
   })
+  for (const mount of deps.agentMounts) app.use(mount)
   app.use(agent.routes())
   app.use(agent.allowedMethods())
   return app

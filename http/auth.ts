@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { Middleware } from 'koa'
-import { problem } from './problem.js'
+import { problem } from '../plugins/web/problem.js'
 
 export interface ApiToken {
   name: string

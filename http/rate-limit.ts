@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { Context, Middleware } from 'koa'
-import { problem } from './problem.js'
+import { problem } from '../plugins/web/problem.js'
 
 /**
  * A fixed-window request counter in Redis, so a limit holds across every server process.

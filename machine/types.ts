@@ -12,8 +12,12 @@ export function isTerminal(state: string): state is TerminalState {
   return (TERMINAL_STATES as readonly string[]).includes(state)
 }
 
-/** Where an action came from. `api` is a service holding an agent token acting for `actor`. */
-export type ActorChannel = 'api' | 'dashboard' | 'slack' | 'email' | 'telegram' | 'system'
+/**
+ * Where an action came from: a channel's name (`slack`, `email`, …), `dashboard`, `system`,
+ * or `api` (a service holding an agent token acting for `actor`). The machine treats it as
+ * opaque: channels are plugins it knows nothing about.
+ */
+export type ActorChannel = string
 
 export interface Actor {
   channel: ActorChannel

@@ -5,19 +5,19 @@ import type { Context, Middleware, Next } from 'koa'
 import { DashboardAuth } from '../http/dashboard/auth.js'
 import { SessionStore } from '../http/dashboard/sessions.js'
 import type { Viewer } from '../http/dashboard/viewer.js'
-import { problem } from '../http/problem.js'
-import type { QueueSet } from '../queues/queue-set.js'
-import type { HoldpointModule, ModuleFactory } from './module.js'
+import { problem } from '../plugins/web/problem.js'
+import { z } from 'zod'
+import { definePlugin, type JobQueues, type PluginParts } from '../plugins/plugin.js'
 
 /** Fixed by the contract (api.md). */
 export const BULL_BOARD_PATH = '/admin/queues'
 
 /** One Bull Board over every Holdpoint queue; read-only boards refuse every action in the UI and API. */
-function board(queues: QueueSet, readOnlyMode: boolean): Middleware {
+function board(queues: JobQueues, readOnlyMode: boolean): Middleware {
   const adapter = new KoaAdapter()
   adapter.setBasePath(BULL_BOARD_PATH)
   createBullBoard({
-    queues: queues.all().map((queue) => new BullMQAdapter(queue, { readOnlyMode, allowRetries: !readOnlyMode })),
+    queues: queues.names().map((name) => new BullMQAdapter(queues.get(name), { readOnlyMode, allowRetries: !readOnlyMode })),
     serverAdapter: adapter,
     options: { uiConfig: { boardTitle: 'Holdpoint queues' } },
   })
@@ -40,33 +40,37 @@ function crossSite(ctx: Context, publicOrigin: string): boolean {
  * (retry, promote, clean), reviewers a read-only one, everyone else a login redirect (pages)
  * or 401 (its API). Only servers mount it; the queues are the same from any process.
  */
-export const bullBoardModule: ModuleFactory = (ctx): HoldpointModule | null => {
-  if (!ctx.role.server) return null
-  const auth = new DashboardAuth(new SessionStore(ctx.redis, ctx.config.keyPrefix), ctx.directory, ctx.config.publicUrl)
-  const full = board(ctx.queues, false)
-  const readOnly = board(ctx.queues, true)
-  const publicOrigin = new URL(ctx.config.publicUrl).origin
-  const log = ctx.logger.child({ component: 'bull-board' })
+export const bullBoardPlugin = definePlugin({
+  name: 'bull-board',
+  env: z.object({}),
+  start(_settings, ctx): PluginParts {
+    if (!ctx.role.server) return {}
+    const auth = new DashboardAuth(new SessionStore(ctx.keys.redis, ctx.keys.prefix), ctx.directory, ctx.publicUrl)
+    const full = board(ctx.queues, false)
+    const readOnly = board(ctx.queues, true)
+    const publicOrigin = new URL(ctx.publicUrl).origin
+    const log = ctx.logger.child({ component: 'bull-board' })
 
-  const routes = async (koa: Context, next: Next): Promise<void> => {
-    if (!underBoard(koa.path)) {
-      await next()
-      return
-    }
-    const viewer: Viewer | null = await auth.viewer(koa)
-    if (!viewer) {
-      if (koa.method === 'GET' && koa.accepts('html', 'json') === 'html' && !koa.path.startsWith(`${BULL_BOARD_PATH}/api/`)) {
-        koa.redirect(`/login?next=${encodeURIComponent(koa.originalUrl)}`)
+    const routes = async (koa: Context, next: Next): Promise<void> => {
+      if (!underBoard(koa.path)) {
+        await next()
         return
       }
-      throw problem(401, 'unauthorized', 'Sign in first', 'Bull Board is for signed-in operators.')
+      const viewer: Viewer | null = await auth.viewer(koa)
+      if (!viewer) {
+        if (koa.method === 'GET' && koa.accepts('html', 'json') === 'html' && !koa.path.startsWith(`${BULL_BOARD_PATH}/api/`)) {
+          koa.redirect(`/login?next=${encodeURIComponent(koa.originalUrl)}`)
+          return
+        }
+        throw problem(401, 'unauthorized', 'Sign in first', 'Bull Board is for signed-in operators.')
+      }
+      if (viewer.kind !== 'person') throw problem(403, 'forbidden', 'Not allowed', 'A checkpoint link does not open Bull Board.')
+      const writes = koa.method !== 'GET' && koa.method !== 'HEAD'
+      if (writes && !viewer.operator) throw problem(403, 'forbidden', 'Operators only', 'Reviewers see the queues read-only.')
+      if (writes && crossSite(koa, publicOrigin)) throw problem(403, 'cross-site', 'Cross-site request refused', 'Queue actions must come from Bull Board itself.')
+      if (writes) log.info({ personId: viewer.person?.id, method: koa.method, route: koa.path }, 'queue action from Bull Board')
+      await (viewer.operator ? full : readOnly)(koa, next)
     }
-    if (viewer.kind !== 'person') throw problem(403, 'forbidden', 'Not allowed', 'A checkpoint link does not open Bull Board.')
-    const writes = koa.method !== 'GET' && koa.method !== 'HEAD'
-    if (writes && !viewer.operator) throw problem(403, 'forbidden', 'Operators only', 'Reviewers see the queues read-only.')
-    if (writes && crossSite(koa, publicOrigin)) throw problem(403, 'cross-site', 'Cross-site request refused', 'Queue actions must come from Bull Board itself.')
-    if (writes) log.info({ personId: viewer.person?.id, method: koa.method, route: koa.path }, 'queue action from Bull Board')
-    await (viewer.operator ? full : readOnly)(koa, next)
-  }
-  return { name: 'bull-board', routes }
-}
+    return { routes }
+  },
+})

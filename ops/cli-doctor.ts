@@ -1,14 +1,9 @@
 import { Redis } from 'ioredis'
-import { createTransport } from 'nodemailer'
+import type { DoctorCheck } from '../plugins/plugin.js'
 import type { Config } from './config.js'
 
-export interface Check {
-  name: string
-  ok: boolean
-  detail: string
-  /** What to change, when not ok. */
-  fix?: string
-}
+/** One line of the report; plugins' own checks have the same shape. */
+export type Check = DoctorCheck
 
 const MIN_REDIS = [6, 2]
 
@@ -61,48 +56,16 @@ export async function redisChecks(url: string): Promise<Check[]> {
   }
 }
 
-async function slackCheck(config: Config): Promise<Check> {
-  try {
-    const res = await fetch(new URL('auth.test', config.env.SLACK_API_URL), { method: 'POST', headers: { authorization: `Bearer ${config.env.SLACK_BOT_TOKEN ?? ''}` } })
-    const body = (await res.json()) as { ok?: boolean; error?: string; team?: string; user?: string }
-    if (body.ok) return { name: 'slack', ok: true, detail: `auth.test ok (team ${body.team ?? '?'}, bot ${body.user ?? '?'})` }
-    return { name: 'slack', ok: false, detail: `auth.test: ${body.error ?? `HTTP ${res.status}`}`, fix: 'set SLACK_BOT_TOKEN to the app’s Bot User OAuth Token (xoxb-…), see docs/slack.md' }
-  } catch (error) {
-    return { name: 'slack', ok: false, detail: `cannot reach ${config.env.SLACK_API_URL}: ${(error as Error).message}`, fix: 'check SLACK_API_URL and outbound network access' }
-  }
-}
-
-async function telegramCheck(config: Config): Promise<Check> {
-  const root = config.env.TELEGRAM_API_ROOT.replace(/\/$/, '')
-  try {
-    const res = await fetch(`${root}/bot${config.env.TELEGRAM_BOT_TOKEN ?? ''}/getMe`)
-    const body = (await res.json()) as { ok?: boolean; description?: string; result?: { username?: string } }
-    if (body.ok) return { name: 'telegram', ok: true, detail: `getMe ok (@${body.result?.username ?? '?'}, ${config.env.TELEGRAM_MODE} mode)` }
-    return { name: 'telegram', ok: false, detail: `getMe: ${body.description ?? `HTTP ${res.status}`}`, fix: 'set TELEGRAM_BOT_TOKEN to the token BotFather gave you, see docs/telegram.md' }
-  } catch (error) {
-    // The token is part of the URL: never echo the URL.
-    return { name: 'telegram', ok: false, detail: `cannot reach the Bot API: ${(error as Error).message}`, fix: 'check TELEGRAM_API_ROOT and outbound network access' }
-  }
-}
-
-async function smtpCheck(config: Config): Promise<Check> {
-  const transport = createTransport(config.env.SMTP_URL ?? '')
-  try {
-    await transport.verify()
-    return { name: 'smtp', ok: true, detail: `connected and authenticated, sending as ${config.env.HOLDPOINT_EMAIL_FROM ?? '?'}` }
-  } catch (error) {
-    return { name: 'smtp', ok: false, detail: (error as Error).message, fix: 'check SMTP_URL (smtp://user:pass@host:port or smtps://…), see docs/email.md' }
-  } finally {
-    transport.close()
-  }
-}
-
 /** Each configured channel's credentials, checked against the provider itself. */
 export async function channelChecks(config: Config): Promise<Check[]> {
   const checks: Array<Promise<Check>> = []
-  if (config.env.SLACK_BOT_TOKEN) checks.push(slackCheck(config))
-  if (config.env.TELEGRAM_BOT_TOKEN) checks.push(telegramCheck(config))
-  if (config.env.SMTP_URL) checks.push(smtpCheck(config))
+  for (const loaded of config.plugins) {
+    // A plugin none of whose variables is set is simply not in use; a half-configured one is worth a line.
+    const touched = loaded.plugin.variables.some((v) => config.source[v] !== undefined)
+    if (loaded.off !== null && touched) checks.push(Promise.resolve({ name: loaded.plugin.name, ok: false, detail: 'off', fix: loaded.off }))
+    const live = loaded.off === null || touched ? loaded.doctor() : null
+    if (live) checks.push(live)
+  }
   return Promise.all(checks)
 }
 

@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { parseSecretKeys, type SecretKey } from '../engine/keyring.js'
+import type { LoadedPlugin, Plugin } from '../plugins/plugin.js'
+import { PLUGINS } from './plugins.js'
 
 /**
  * Configuration from the environment, validated once at start. Names are fixed by the
@@ -62,31 +64,16 @@ const envSchema = z
     HOLDPOINT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     HOLDPOINT_DATA_DIR: z.string().default('.data'),
     HOLDPOINT_RESUME_FIRST_DELAY_MS: z.coerce.number().int().min(1).default(5_000),
-    HOLDPOINT_INSPECT_PORT: port.optional(),
     HOLDPOINT_PEOPLE_FILE: optionalString,
     HOLDPOINT_JOB_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
     HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS: z.enum(['true', 'false']).optional(),
     HOLDPOINT_RATE_LIMIT_API: z.coerce.number().int().min(0).default(6000),
     HOLDPOINT_RATE_LIMIT_LINKS: z.coerce.number().int().min(0).default(60),
     HOLDPOINT_TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(1),
-    SLACK_BOT_TOKEN: optionalString,
-    SLACK_SIGNING_SECRET: optionalString,
-    SLACK_API_URL: url.default('https://slack.com/api/'),
-    SMTP_URL: z
-      .string()
-      .regex(/^smtps?:\/\//, 'must be smtp://user:pass@host:port or smtps://…')
-      .optional(),
-    HOLDPOINT_EMAIL_FROM: optionalString,
-    TELEGRAM_BOT_TOKEN: optionalString,
-    TELEGRAM_WEBHOOK_SECRET: optionalString,
-    TELEGRAM_API_ROOT: url.default('https://api.telegram.org'),
-    TELEGRAM_MODE: z.enum(['webhook', 'polling']).default('webhook'),
     ANTHROPIC_API_KEY: optionalString,
     ANTHROPIC_BASE_URL: url.optional(),
     OPENAI_API_KEY: optionalString,
     OPENAI_BASE_URL: url.optional(),
-    INNGEST_EVENT_KEY: optionalString,
-    INNGEST_BASE_URL: url.optional(),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production'
@@ -95,18 +82,12 @@ const envSchema = z
         if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when NODE_ENV=production' })
       }
     }
-    if ((env.SLACK_BOT_TOKEN === undefined) !== (env.SLACK_SIGNING_SECRET === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET go together' })
-    }
-    if (env.SMTP_URL !== undefined && env.HOLDPOINT_EMAIL_FROM === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['HOLDPOINT_EMAIL_FROM'], message: 'is required when SMTP_URL is set' })
-    }
   })
 
 export type Env = z.output<typeof envSchema>
 
-/** Every variable the configuration reads (deployment files are checked against it). */
-export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape)
+/** Every variable the configuration reads, the plugins' included (deployment files are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = [...new Set([...Object.keys(envSchema.shape), ...PLUGINS.flatMap((p) => p.variables)])]
 
 export interface Config {
   production: boolean
@@ -122,7 +103,6 @@ export interface Config {
   logLevel: Env['HOLDPOINT_LOG_LEVEL']
   dataDir: string
   resumeFirstDelayMs: number
-  inspectPort: number | undefined
   /** How long a worker holds a job before another may take it over (BullMQ lockDuration). */
   jobLockMs: number
   /** JSON file of people and groups loaded into the directory at start. */
@@ -134,6 +114,10 @@ export interface Config {
   /** Reverse proxies in front of the server whose X-Forwarded-For may be trusted (0 = none). */
   trustProxy: number
   env: Env
+  /** Every registered plugin with its own settings read: on, or off with the reason. */
+  plugins: LoadedPlugin[]
+  /** The variables as given (empty ones dropped), for plugins an embedder adds at start. */
+  source: Readonly<Record<string, string>>
 }
 
 export class ConfigError extends Error {
@@ -143,13 +127,18 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(source: Record<string, string | undefined> = process.env, plugins: readonly Plugin[] = PLUGINS): Config {
   // An empty variable means "not set", the way shells and compose files usually write it.
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''))
+  const cleaned = Object.fromEntries(Object.entries(source).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''))
   const parsed = envSchema.safeParse(cleaned)
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? 'environment'), message: i.message })))
+  const problems: Array<{ variable: string; message: string }> = parsed.success ? [] : parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? 'environment'), message: i.message }))
+  const loaded: LoadedPlugin[] = []
+  for (const plugin of plugins) {
+    const result = plugin.load(cleaned)
+    if ('problems' in result) problems.push(...result.problems)
+    else loaded.push(result)
   }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems)
   const env = parsed.data
   return {
     production: env.NODE_ENV === 'production',
@@ -165,7 +154,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     logLevel: env.HOLDPOINT_LOG_LEVEL,
     dataDir: env.HOLDPOINT_DATA_DIR,
     resumeFirstDelayMs: env.HOLDPOINT_RESUME_FIRST_DELAY_MS,
-    inspectPort: env.HOLDPOINT_INSPECT_PORT,
     jobLockMs: env.HOLDPOINT_JOB_LOCK_MS,
     peopleFile: env.HOLDPOINT_PEOPLE_FILE,
     // Local agents listen on 127.0.0.1 in development; production must opt in explicitly.
@@ -173,6 +161,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     rateLimits: { apiPerMinute: env.HOLDPOINT_RATE_LIMIT_API, linksPerMinute: env.HOLDPOINT_RATE_LIMIT_LINKS },
     trustProxy: env.HOLDPOINT_TRUST_PROXY,
     env,
+    plugins: loaded,
+    source: cleaned,
   }
 }
 

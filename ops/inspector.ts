@@ -1,7 +1,8 @@
 import { createWebSocketInspector } from '@statelyai/inspect'
 import { createInspectorServer } from '@statelyai/inspect/server'
 import type { Change } from '../engine/change-feed.js'
-import type { HoldpointModule, ModuleFactory } from './module.js'
+import { z } from 'zod'
+import { definePlugin, type PluginContext, type PluginParts } from '../plugins/plugin.js'
 import { InspectorStream } from './inspector-stream.js'
 
 /**
@@ -9,10 +10,16 @@ import { InspectorStream } from './inspector-stream.js'
  * server, fed by this process from the change feed. The feed carries every commit from every
  * process, so transitions made by workers elsewhere show up too. Unset, nothing listens.
  */
-export const inspectorModule: ModuleFactory = (ctx): HoldpointModule | null => {
-  const port = ctx.config.inspectPort
+export const inspectorPlugin = definePlugin({
+  name: 'inspector',
+  env: z.object({ HOLDPOINT_INSPECT_PORT: z.coerce.number().int().min(1).max(65535).optional() }),
+  off: (s) => (s.HOLDPOINT_INSPECT_PORT === undefined ? 'set HOLDPOINT_INSPECT_PORT to stream transitions to the Stately inspector' : null),
+  start: (s, ctx) => relayParts(s.HOLDPOINT_INSPECT_PORT ?? 0, ctx),
+})
+
+function relayParts(port: number, ctx: PluginContext): PluginParts {
   const changes = ctx.changes
-  if (port === undefined || !ctx.role.server || !changes) return null
+  if (!ctx.role.server || !changes) return {}
   const log = ctx.logger.child({ component: 'inspector' })
   const stream = new InspectorStream()
   // One load at a time per checkpoint, so its messages go out in commit order.
@@ -39,7 +46,6 @@ export const inspectorModule: ModuleFactory = (ctx): HoldpointModule | null => {
   }
 
   return {
-    name: 'inspector',
     start() {
       relay = createInspectorServer({ port, autoOpen: false })
       inspector = createWebSocketInspector({ url: `ws://127.0.0.1:${port}` })

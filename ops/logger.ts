@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino'
-import { currentLogContext } from './log-context.js'
+import { currentLogContext } from '../plugins/log-context.js'
 
 /**
  * JSON logs. Handlers log ids (checkpoint, job, request), never bodies; the redaction list is

@@ -1,4 +1,4 @@
-import type { Channel } from '../channels/channel.js'
+import type { Channel } from '../plugins/channel.js'
 import { ConfigError, loadConfig } from './config.js'
 import { resolveSecrets } from './dev-secrets.js'
 import { ensureDevRedis, NO_REDIS_MESSAGE, redisAnswers } from './dev-redis.js'

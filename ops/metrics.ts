@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { CommittedInfo, EngineObserver } from '../engine/engine.js'
 import { isTerminal } from '../machine/types.js'
 import type { QueueSet } from '../queues/queue-set.js'
-import { channelOfRecipient } from '../queues/names.js'
+import { channelOfRecipient } from '../plugins/queue-names.js'
 
 /** Human response times run from seconds to days. */
 const HUMAN_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400, 259200]

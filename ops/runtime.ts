@@ -2,8 +2,15 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import { ChannelRegistry } from '../channels/registry.js'
-import type { Channel } from '../channels/channel.js'
+import { ChannelRegistry } from '../plugins/channel-registry.js'
+import type { Channel } from '../plugins/channel.js'
+import { ChannelCatalog } from '../plugins/channel-catalog.js'
+import type { Plugin, PluginContext, PluginParts } from '../plugins/plugin.js'
+import { queueNames } from '../plugins/queue-names.js'
+import { dashboardChannelPlugin } from '../channels/dashboard/plugin.js'
+import { FreeTextExtractor } from '../verify/extractor.js'
+import { verifyPlugin } from '../verify/plugin.js'
+import { VerifierSet } from '../verify/verifier-set.js'
 import { ChangeFeed } from '../engine/change-feed.js'
 import { Directory } from '../engine/directory.js'
 import { leastRecentlyAssigned } from '../engine/pick-assignee.js'
@@ -19,14 +26,13 @@ import { groupExpander } from '../queues/group-expansion.js'
 import { loadPeopleFile } from './people-file.js'
 import { QueueSet } from '../queues/queue-set.js'
 import { ResumeRedriver } from '../queues/resume-redriver.js'
-import type { ResumeTarget } from '../resume/resume-target.js'
+import type { ResumeTarget } from '../plugins/resume-target.js'
 import type { VerifierFunction } from '../verify/verifier.js'
 import { webhookTarget } from '../resume/webhook-target.js'
 import { WorkerPool, workersAlive } from '../queues/worker-pool.js'
 import type { ResolvedConfig } from './config.js'
 import { Metrics } from './metrics.js'
-import type { HoldpointModule, ModuleContext, ModuleFactory } from './module.js'
-import { MODULES } from './modules.js'
+import { PLUGINS } from './plugins.js'
 
 /** Request features the engine itself implements; modules add theirs (e.g. `verify`). */
 const CORE_FEATURES = ['escalation', 'reminders', 'quorum']
@@ -39,8 +45,8 @@ export interface RuntimeOptions {
   channels?: Channel[]
   /** Where modules print operator-facing lines at start; defaults to the logger. */
   announce?: (line: string) => void
-  /** Module factories; defaults to every module in ops/modules.ts. */
-  modules?: ModuleFactory[]
+  /** Plugins to run; defaults to every plugin in ops/plugins.ts. The dashboard channel is always on. */
+  plugins?: readonly Plugin[]
   clock?: () => number
   /** Verifier functions for `verify.provider: "function:<name>"` (Holdpoint embedded as a library). */
   verifiers?: Readonly<Record<string, VerifierFunction>>
@@ -51,7 +57,10 @@ export interface Runtime {
   queues: QueueSet
   metrics: Metrics
   directory: Directory
-  modules: HoldpointModule[]
+  /** The started plugins' names, in mount order. */
+  plugins: string[]
+  /** The channels this process delivers through. */
+  channels: ChannelRegistry
   /** Base URL the HTTP server listens on, when this runtime serves HTTP. */
   url: string | null
   close(): Promise<void>
@@ -71,15 +80,23 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
 
   const keyring = new Keyring(config.secretKeys)
   const store = new CheckpointStore(redis, config.keyPrefix, new FieldCipher(keyring))
-  const queues = new QueueSet(bullConnection, config.keyPrefix, (error, queue) => logger.error({ err: error.message, queue }, 'queue error'))
+  // The dashboard channel is always on; verification wraps the process's one VerifierSet.
+  const verifiers = new VerifierSet({ env: config.env, webhookSecret: config.webhookSecret, ...(options.verifiers && { functions: options.verifiers }) })
+  const registered = dedupe([dashboardChannelPlugin, ...(options.plugins ?? PLUGINS), verifyPlugin(verifiers)])
+  const loaded = registered.map((plugin) => config.plugins.find((l) => l.plugin.name === plugin.name) ?? loadOrThrow(plugin, config.source))
+  const on = loaded.filter((l) => l.off === null)
+  for (const l of loaded) if (l.off !== null) logger.info(`${l.plugin.name} off: ${l.off}`)
+  // Every registered plugin's syntax and queues are known even when a caller runs only some.
+  const known = dedupe([...registered, ...PLUGINS])
+  const catalog = new ChannelCatalog(known, new Set([...on.map((l) => l.plugin.name), ...(options.channels ?? []).map((c) => c.name)]))
+  const queues = new QueueSet(bullConnection, config.keyPrefix, queueNames(known), (error, queue) => logger.error({ err: error.message, queue }, 'queue error'))
   const metrics = new Metrics({ queues, redis, prefix: config.keyPrefix })
-  const directory = new Directory(redis, config.keyPrefix)
+  const directory = new Directory(redis, config.keyPrefix, catalog.handleRules())
   if (config.peopleFile) {
     const count = await loadPeopleFile(config.peopleFile, directory)
     logger.info({ count }, 'people loaded from HOLDPOINT_PEOPLE_FILE')
   }
-  // Known once the modules are up; group expansion only asks at dispatch time.
-  let enabledChannels: ReadonlySet<string> = new Set(['dashboard'])
+  const enabledChannels = catalog.enabled()
   const engine = new Engine({
     store,
     keyring,
@@ -106,37 +123,37 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
   const changes = subscriber ? new ChangeFeed(subscriber, config.keyPrefix) : null
   await changes?.start()
 
-  const moduleContext: ModuleContext = {
-    config,
+  const pluginContext: PluginContext = {
     engine,
-    redis,
-    queues,
     directory,
     keyring,
-    logger,
+    keys: { redis, prefix: config.keyPrefix, key: (...parts) => [config.keyPrefix, ...parts].join(':') },
+    queues,
     changes,
+    extractor: new FreeTextExtractor(verifiers),
+    logger,
+    publicUrl: config.publicUrl,
+    production: config.production,
+    allowPrivateAddresses: config.allowPrivateWebhooks,
+    jobLockMs: config.jobLockMs,
+    bodyLimit: config.bodyLimit,
     role: { server: options.server, worker: options.worker },
+    channels: catalog,
     announce: options.announce ?? ((line) => logger.info(line)),
-    ...(options.verifiers && { verifiers: options.verifiers }),
   }
-  const modules: HoldpointModule[] = []
-  for (const factory of options.modules ?? MODULES) {
-    const mod = await factory(moduleContext)
-    if (mod) modules.push(mod)
-  }
+  const parts: PluginParts[] = []
+  for (const l of on) parts.push(await l.start(pluginContext))
 
-  const channels = new ChannelRegistry([...(options.channels ?? []), ...modules.flatMap((m) => (m.channel ? [m.channel] : []))])
+  const channels = new ChannelRegistry([...(options.channels ?? []), ...parts.flatMap((m) => (m.channel ? [m.channel] : []))])
   const resumeTargets = new Map<string, ResumeTarget>([['webhook', webhookTarget(config.webhookSecret, fetch, { allowPrivate: config.allowPrivateWebhooks })]])
-  for (const target of modules.flatMap((m) => m.resumeTargets ?? [])) resumeTargets.set(target.name, target)
+  for (const target of parts.flatMap((m) => m.resumeTargets ?? [])) resumeTargets.set(target.name, target)
   const capabilities: Capabilities = {
-    // `group:` recipients expand to members' handles at dispatch time.
-    channels: new Set([...channels.names(), 'group']),
+    recipients: catalog,
+    channels: enabledChannels,
     resumeTargets: new Set(resumeTargets.keys()),
-    features: new Set([...CORE_FEATURES, ...modules.flatMap((m) => m.features ?? [])]),
+    features: new Set([...CORE_FEATURES, ...parts.flatMap((m) => m.features ?? [])]),
     allowPrivateWebhooks: config.allowPrivateWebhooks,
   }
-
-  enabledChannels = capabilities.channels
 
   const closers: Array<() => Promise<void>> = []
   let url: string | null = null
@@ -164,7 +181,8 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
 
   if (options.server && changes) {
     const app = createHttpApp({
-      mounts: modules.flatMap((m) => (m.routes ? [m.routes] : [])),
+      mounts: parts.flatMap((m) => (m.routes ? [m.routes] : [])),
+      agentMounts: parts.flatMap((m) => (m.agentRoutes ? [m.agentRoutes] : [])),
       engine,
       changes,
       keyring,
@@ -203,9 +221,9 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
     })
   }
 
-  for (const mod of modules) await mod.start?.()
+  for (const part of parts) await part.start?.()
   closers.unshift(async () => {
-    for (const mod of modules) await mod.close?.()
+    for (const part of parts) await part.close?.()
   })
 
   return {
@@ -213,7 +231,8 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
     queues,
     metrics,
     directory,
-    modules,
+    plugins: on.map((l) => l.plugin.name),
+    channels,
     url,
     async close() {
       for (const close of closers) await close()
@@ -221,4 +240,17 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
       await Promise.all([redis.quit().catch(() => undefined), bullConnection.quit().catch(() => undefined)])
     },
   }
+}
+
+/** One plugin per name: a caller's own list may repeat the always-on ones. */
+function dedupe(plugins: readonly Plugin[]): Plugin[] {
+  const seen = new Set<string>()
+  return plugins.filter((p) => !seen.has(p.name) && seen.add(p.name))
+}
+
+/** Plugins the configuration did not list (a caller's own) read their settings here. */
+function loadOrThrow(plugin: Plugin, source: Readonly<Record<string, string>>) {
+  const result = plugin.load(source)
+  if ('problems' in result) throw new Error(`${plugin.name}: ${result.problems.map((p) => `${p.variable} ${p.message}`).join('; ')}`)
+  return result
 }

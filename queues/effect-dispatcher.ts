@@ -2,9 +2,9 @@ import type { EffectDispatcher } from '../engine/engine.js'
 import type { OutboxEntry } from '../engine/checkpoint-store.js'
 import type { StoredRequest } from '../engine/stored-request.js'
 import type { Effect } from '../machine/types.js'
-import type { DeliverJob, ResumeJob, TimerJob, VerifyJob } from './job-data.js'
+import type { DeliverJob, ResumeJob, TimerJob, VerifyJob } from '../plugins/job-data.js'
 import { jobIds } from './job-ids.js'
-import { channelOfRecipient, deliveryQueue, isDeliveryChannel, RESUME_QUEUE, TIMERS_QUEUE, VERIFY_QUEUE } from './names.js'
+import { channelOfRecipient, deliveryQueue, RESUME_QUEUE, TIMERS_QUEUE, VERIFY_QUEUE } from '../plugins/queue-names.js'
 import type { QueueSet } from './queue-set.js'
 import { DELIVERY_JOB, RESUME_JOB, TIMER_JOB, VERIFY_JOB } from './retry-policy.js'
 
@@ -51,7 +51,6 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
         await Promise.all(
           recipients.map(async (recipient) => {
             const channel = channelOfRecipient(recipient)
-            if (!isDeliveryChannel(channel)) return
             const data: DeliverJob = { checkpointId: id, recipient }
             const jobId = jobIds[jobName](id, entry.version, recipient)
             await this.queues.add(deliveryQueue(channel), jobName, data, { ...DELIVERY_JOB, jobId })

@@ -1,9 +1,9 @@
-import { Directory } from '../engine/directory.js'
+import type { Directory } from '../engine/directory.js'
 import type { RecipientExpander } from './effect-dispatcher.js'
 
 /**
  * `group:<name>` in `notify` reaches every member on each channel this deployment runs:
- * their email, Slack id and Telegram chat (the dashboard shows it to them anyway). Members
+ * the handles their channels declared (the dashboard shows it to them anyway). Members
  * come from the people directory (the people file and the dashboard's admin page).
  */
 export function groupExpander(directory: Directory, enabledChannels: () => ReadonlySet<string>): RecipientExpander {
@@ -16,7 +16,7 @@ export function groupExpander(directory: Directory, enabledChannels: () => Reado
       }
       const enabled = enabledChannels()
       for (const person of await directory.membersOf(recipient.slice('group:'.length))) {
-        for (const handle of Directory.reachableAt(person, enabled)) out.add(handle)
+        for (const handle of directory.reachableAt(person, enabled)) out.add(handle)
       }
     }
     return [...out]

@@ -1,6 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { ALL_QUEUES } from './names.js'
 
 /**
  * Kept completed jobs are what makes re-dispatch harmless: BullMQ refuses a job id it still
@@ -16,8 +15,14 @@ export class QueueSet {
   constructor(
     readonly connection: Redis,
     readonly prefix: string,
+    /** Every queue this deployment owns (core, per channel, per plugin): what `all()` lists. */
+    private readonly owned: readonly string[],
     private readonly onError: (error: Error, queue: string) => void = () => undefined,
   ) {}
+
+  names(): readonly string[] {
+    return this.owned
+  }
 
   get(name: string): Queue {
     let queue = this.queues.get(name)
@@ -34,7 +39,7 @@ export class QueueSet {
   }
 
   all(): Queue[] {
-    return ALL_QUEUES.map((name) => this.get(name))
+    return this.owned.map((name) => this.get(name))
   }
 
   async add(name: string, jobName: string, data: object, opts: JobsOptions): Promise<void> {

@@ -1,8 +1,8 @@
 import type { LoadedCheckpoint } from '../engine/checkpoint-store.js'
 import type { TerminalState } from '../machine/types.js'
-import type { ResumeJob } from './job-data.js'
+import type { ResumeJob } from '../plugins/job-data.js'
 import { jobIds } from './job-ids.js'
-import { RESUME_QUEUE } from './names.js'
+import { RESUME_QUEUE } from '../plugins/queue-names.js'
 import type { QueueSet } from './queue-set.js'
 import { RESUME_JOB } from './retry-policy.js'
 

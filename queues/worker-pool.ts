@@ -1,5 +1,4 @@
 import type { Worker } from 'bullmq'
-import { DELIVERY_CHANNELS } from './names.js'
 import { createDeliveryWorker } from './workers/delivery-worker.js'
 import { createIntakeWorker } from './workers/intake-worker.js'
 import { createResumeWorker } from './workers/resume-worker.js'
@@ -33,7 +32,7 @@ export class WorkerPool {
   }
 
   start(): void {
-    const channels = DELIVERY_CHANNELS.filter((c) => this.deps.channels.get(c))
+    const channels = [...this.deps.channels.names()]
     this.workers = [
       createIntakeWorker(this.deps),
       createTimerWorker(this.deps),

@@ -1,5 +1,5 @@
 import { Inngest } from 'inngest'
-import type { ResumeTarget } from './resume-target.js'
+import type { ResumeTarget } from '../plugins/resume-target.js'
 
 export interface InngestTargetOptions {
   /** INNGEST_EVENT_KEY; without one the client runs in dev mode (the local dev server needs none). */

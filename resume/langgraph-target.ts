@@ -1,6 +1,6 @@
 import { Client } from '@langchain/langgraph-sdk'
 import { interruptCheckpointId } from '../sdk/langgraph-interrupt.js'
-import { ResumeRejected, type ResumeTarget } from './resume-target.js'
+import { ResumeRejected, type ResumeTarget } from '../plugins/resume-target.js'
 
 const TIMEOUT_MS = 10_000
 

@@ -1,7 +1,6 @@
 import { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { ALL_QUEUES } from '../queues/names.js'
-import { ResumeRejected, type ResumeTarget } from './resume-target.js'
+import { ResumeRejected, type ResumeTarget } from '../plugins/resume-target.js'
 
 /** BullMQ's own default prefix: what a service gets when it never set one. */
 const BULLMQ_DEFAULT_PREFIX = 'bull'
@@ -18,9 +17,9 @@ export interface QueueTarget extends ResumeTarget {
  * is named after the event type, carries the resume event as data, and its id is the resume
  * message id, so a retry or re-drive finds the job already there instead of adding another.
  */
-export function queueTarget(connection: Redis, holdpointPrefix: string): QueueTarget {
+export function queueTarget(connection: Redis, holdpointPrefix: string, ownQueues: readonly string[]): QueueTarget {
   const queues = new Map<string, Queue>()
-  const internal = new Set<string>(ALL_QUEUES)
+  const internal = new Set<string>(ownQueues)
 
   function queueFor(prefix: string, name: string): Queue {
     const key = `${prefix}\u0000${name}`

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { Connection, defaultPayloadConverter, isGrpcServiceError } from '@temporalio/client'
-import { ResumeRejected, type ResumeTarget } from './resume-target.js'
+import { ResumeRejected, type ResumeTarget } from '../plugins/resume-target.js'
 
 /** The signal a Holdpoint-aware workflow listens for (see holdpoint/sdk/temporal). */
 export const DEFAULT_TEMPORAL_SIGNAL = 'holdpoint.resolved'

@@ -1,6 +1,6 @@
 import { assertPublicDestination, PrivateDestinationError, type Resolver } from '../engine/webhook-address.js'
 import { webhookHeaders } from '../sdk/webhook.js'
-import { ResumeRejected, type ResumeTarget } from './resume-target.js'
+import { ResumeRejected, type ResumeTarget } from '../plugins/resume-target.js'
 
 const TIMEOUT_MS = 10_000
 

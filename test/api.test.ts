@@ -5,7 +5,7 @@ let hp: TestHoldpoint
 
 beforeAll(async () => {
   // The bare engine: no optional modules, so what they add is refused here.
-  hp = await startHoldpoint({ modules: [] })
+  hp = await startHoldpoint({ plugins: [] })
 })
 afterAll(async () => {
   await hp.close()
@@ -117,6 +117,17 @@ describe('POST /v1/checkpoints', () => {
       expect.arrayContaining([
         { path: '/notify/0', message: 'the slack channel is not enabled on this server' },
         { path: '/resume/inngest', message: 'resume target inngest is not enabled on this server' },
+      ]),
+    )
+  })
+
+  it('refuses an escalation to a channel that is off here, naming the field, and an unknown recipient syntax', async () => {
+    const res = await hp.api('POST', '/v1/checkpoints', refund({ escalation: [{ afterSeconds: 60, notify: ['telegram:42'], assignTo: ['fax:555'] }] }))
+    expect(res.status).toBe(422)
+    expect(res.body.errors).toEqual(
+      expect.arrayContaining([
+        { path: '/escalation/0/notify/0', message: 'the telegram channel is not enabled on this server' },
+        { path: '/escalation/0/assignTo/0', message: expect.stringMatching(/^expected .*email:person@example\.com/) },
       ]),
     )
   })

@@ -45,7 +45,7 @@ describe('durability', () => {
     cleanup.push(async () => redis.disconnect())
     const crashing: EffectDispatcher = { dispatch: () => Promise.reject(new Error('killed before dispatch')) }
     const writer = new Engine({ store: new CheckpointStore(redis, env.HOLDPOINT_KEY_PREFIX!), keyring: new Keyring(parseSecretKeys(env.HOLDPOINT_SECRET_KEYS!)), dispatcher: crashing })
-    const caps = { channels: new Set(['dashboard']), resumeTargets: new Set(['webhook']), features: new Set<string>(), allowPrivateWebhooks: true }
+    const caps = { recipients: { problem: () => null, normalize: (r: string) => r }, channels: new Set(['dashboard']), resumeTargets: new Set(['webhook']), features: new Set<string>(), allowPrivateWebhooks: true }
     const { checkpoint: timed } = await writer.create(await validateCreate({ task: 'expires', responseSchema: approvalSchema, timeoutSeconds: 1, resume: { webhook: { url: receiver.url } } }, caps), 'agent')
     const { checkpoint: answered } = await writer.create(await validateCreate({ task: 'answered', responseSchema: approvalSchema, resume: { webhook: { url: receiver.url } } }, caps), 'agent')
     await writer.answer({ id: answered.id, by: { channel: 'api', actor: 'ana' }, response: { approved: true }, via: 'api' })

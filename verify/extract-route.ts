@@ -4,17 +4,15 @@ import type { Engine } from '../engine/engine.js'
 import { CheckpointNotFound } from '../engine/errors.js'
 import { CHECKPOINT_ID_PATTERN } from '../engine/ids.js'
 import { problemsFromZod, ValidationFailed } from '../engine/problems.js'
-import { requireAgentToken, type AgentState, type ApiToken } from '../http/auth.js'
-import { problem } from '../http/problem.js'
-import { readJson } from '../http/read-json.js'
+import { problem } from '../plugins/web/problem.js'
+import { readJson } from '../plugins/web/read-json.js'
 import { isTerminal } from '../machine/types.js'
-import type { FreeTextExtractor } from './extractor.js'
+import type { FreeTextReader } from '../plugins/free-text-reader.js'
 import { VerifierMisconfigured, VerifierUnavailable } from './verdict.js'
 
 export interface ExtractRouteDeps {
   engine: Engine
-  extractor: FreeTextExtractor
-  apiTokens: readonly ApiToken[]
+  extractor: FreeTextReader
   bodyLimit: number
 }
 
@@ -25,10 +23,10 @@ const extractBody = z.object({ text: z.string().trim().min(1).max(4000) }).stric
  * words, checked against responseSchema. It changes nothing: the caller shows the proposal
  * and, once the person confirms, submits it as an ordinary answer.
  */
-export function extractRoute(deps: ExtractRouteDeps): Router<AgentState> {
-  const router = new Router<AgentState>({ prefix: '/v1/checkpoints' })
-  // Mounted ahead of the agent API's own auth, so it authenticates the same way itself.
-  router.post('/:id/extract', requireAgentToken(deps.apiTokens), async (ctx) => {
+export function extractRoute(deps: ExtractRouteDeps): Router {
+  // Mounted behind the agent API's token check and per-token rate limit: it spends money.
+  const router = new Router({ prefix: '/v1/checkpoints' })
+  router.post('/:id/extract', async (ctx) => {
     const id = String((ctx.params as Record<string, string | undefined>).id ?? '')
     if (!CHECKPOINT_ID_PATTERN.test(id)) throw new CheckpointNotFound(id)
     const parsed = extractBody.safeParse(await readJson(ctx, deps.bodyLimit))

@@ -1,28 +1,16 @@
 import type { LoadedCheckpoint } from '../engine/checkpoint-store.js'
 import { valueProblems } from '../engine/json-schema.js'
-import type { FieldProblem } from '../engine/problems.js'
+import type { FreeTextReader, ProposedAnswer } from '../plugins/free-text-reader.js'
 import { extractWithModel } from './structured-model.js'
 import { VerifierMisconfigured } from './verdict.js'
 import type { VerifierSet } from './verifier-set.js'
 import { extractInputOf } from './verify-input.js'
 
-/** A typed answer read from words, to show the person before it counts. Nothing is sent yet. */
-export interface ProposedAnswer {
-  /** The proposed answer, or null when the words did not give one. */
-  answer: unknown
-  /** True when `answer` fits the response schema and may be offered for confirmation. */
-  valid: boolean
-  problems: FieldProblem[]
-  /** The model's one-sentence reading, for the person. */
-  reason: string
-  model: string | null
-}
-
 /**
  * Free text → typed answer: the model proposes, the JSON Schema decides. Whatever the model
  * says, an answer that does not fit `responseSchema` is never offered.
  */
-export class FreeTextExtractor {
+export class FreeTextExtractor implements FreeTextReader {
   constructor(private readonly verifiers: VerifierSet) {}
 
   availableFor(cp: LoadedCheckpoint): boolean {

@@ -53,22 +53,4 @@ export interface Extraction {
   model?: string
 }
 
-/** A provider outage, a 429, a timeout, a malformed reply: retry later; never counts as an attempt. */
-export class VerifierUnavailable extends Error {
-  constructor(
-    message: string,
-    /** How long the provider asked us to wait (Retry-After), when it said. */
-    readonly retryAfterMs: number | null = null,
-  ) {
-    super(message)
-    this.name = 'VerifierUnavailable'
-  }
-}
-
-/** A failure retrying cannot fix (bad key, unknown model, a verifier that is not configured). */
-export class VerifierMisconfigured extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'VerifierMisconfigured'
-  }
-}
+export { VerifierMisconfigured, VerifierUnavailable } from '../plugins/free-text-reader.js'

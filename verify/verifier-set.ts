@@ -1,4 +1,3 @@
-import type { Env } from '../ops/config.js'
 import type { StoredRequest } from '../engine/stored-request.js'
 import { anthropicModel } from './anthropic-model.js'
 import { modelVerifier } from './model-verifier.js'
@@ -7,8 +6,16 @@ import type { StructuredModel } from './structured-model.js'
 import { functionVerifier, type Verifier, type VerifierFunction } from './verifier.js'
 import { webhookVerifier } from './webhook-verifier.js'
 
+/** The model providers' own variable names (their SDKs read the same ones). */
+export interface ProviderKeys {
+  ANTHROPIC_API_KEY?: string | undefined
+  ANTHROPIC_BASE_URL?: string | undefined
+  OPENAI_API_KEY?: string | undefined
+  OPENAI_BASE_URL?: string | undefined
+}
+
 export interface VerifierSetOptions {
-  env: Pick<Env, 'ANTHROPIC_API_KEY' | 'ANTHROPIC_BASE_URL' | 'OPENAI_API_KEY' | 'OPENAI_BASE_URL'>
+  env: ProviderKeys
   webhookSecret: string
   functions?: Readonly<Record<string, VerifierFunction>>
 }

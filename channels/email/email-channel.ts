@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { isTerminal } from '../../machine/types.js'
-import type { Channel, DeliveryContext } from '../channel.js'
+import type { Channel, DeliveryContext } from '../../plugins/channel.js'
 import { composeOutcomeMail, composeReminderMail, composeRequestMail } from './email-message.js'
 import { linksFor, type LinkDeps } from './email-links.js'
 import { composeSentBackMail } from './verdict-mail.js'

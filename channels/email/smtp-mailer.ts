@@ -1,5 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer'
-import { PermanentDeliveryError } from '../channel.js'
+import { PermanentDeliveryError } from '../../plugins/channel.js'
 import type { ComposedMail } from './email-message.js'
 import type { ThreadHeaders } from './threading.js'
 

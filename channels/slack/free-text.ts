@@ -1,10 +1,10 @@
 import { toView } from '../../engine/checkpoint-view.js'
 import type { Engine } from '../../engine/engine.js'
 import { isTerminal } from '../../machine/types.js'
-import type { FreeTextExtractor } from '../../verify/extractor.js'
-import type { ProposalStore } from '../../verify/proposals.js'
-import { VerifierMisconfigured, VerifierUnavailable } from '../../verify/verdict.js'
-import { PermanentDeliveryError, RetryAfterError } from '../channel.js'
+import type { FreeTextReader } from '../../plugins/free-text-reader.js'
+import type { ProposalStore } from '../common/proposals.js'
+import { VerifierMisconfigured, VerifierUnavailable } from '../../plugins/free-text-reader.js'
+import { PermanentDeliveryError, RetryAfterError } from '../../plugins/channel.js'
 import type { InteractionJob } from './interaction-jobs.js'
 import type { MessageRefs } from './message-refs.js'
 import { isBroadcast } from './recipients.js'
@@ -13,7 +13,7 @@ import { slackCall, type SlackClient } from './slack-api.js'
 
 export interface SlackFreeTextDeps {
   engine: Engine
-  extractor: FreeTextExtractor
+  extractor: FreeTextReader
   proposals: ProposalStore
   client: SlackClient
   refs: MessageRefs
@@ -34,7 +34,7 @@ export class SlackFreeText {
   constructor(private readonly deps: SlackFreeTextDeps) {}
 
   /** Whether words in this checkpoint's threads can be read at all (a model is configured). */
-  available(cp: Parameters<FreeTextExtractor['availableFor']>[0]): boolean {
+  available(cp: Parameters<FreeTextReader['availableFor']>[0]): boolean {
     return this.deps.extractor.availableFor(cp)
   }
 

@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq'
 import type { Logger } from 'pino'
-import { PermanentDeliveryError, RetryAfterError } from '../channel.js'
+import { PermanentDeliveryError, RetryAfterError } from '../../plugins/channel.js'
 import type { InteractionHandlers } from './interaction-handlers.js'
 import { SLACK_INTERACTIONS_QUEUE, type InteractionJob } from './interaction-jobs.js'
 

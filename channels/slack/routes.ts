@@ -1,7 +1,7 @@
 import type { Middleware } from 'koa'
 import type { Logger } from 'pino'
-import { problem } from '../../http/problem.js'
-import { readRawBody } from '../../http/read-json.js'
+import { problem } from '../../plugins/web/problem.js'
+import { readRawBody } from '../../plugins/web/read-json.js'
 import type { KoaReceiver } from './koa-receiver.js'
 import { verifySlackSignature } from './signature.js'
 

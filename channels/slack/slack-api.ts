@@ -1,6 +1,6 @@
 import { webApi } from '@slack/bolt'
 import type { Logger as PinoLogger } from 'pino'
-import { PermanentDeliveryError, RetryAfterError } from '../channel.js'
+import { PermanentDeliveryError, RetryAfterError } from '../../plugins/channel.js'
 import { boltLogger } from './bolt-logger.js'
 
 export type SlackClient = InstanceType<typeof webApi.WebClient>

@@ -1,5 +1,5 @@
 import { isTerminal } from '../../machine/types.js'
-import { PermanentDeliveryError, type Channel, type DeliveryContext } from '../channel.js'
+import { PermanentDeliveryError, type Channel, type DeliveryContext } from '../../plugins/channel.js'
 import type { MessageRefs, MessageRef } from './message-refs.js'
 import { parseRecipient } from './recipients.js'
 import { renderMessage } from './render/message.js'

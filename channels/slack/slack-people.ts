@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
-import { Directory } from '../../engine/directory.js'
+import type { Directory } from '../../engine/directory.js'
 import type { Actor } from '../../machine/types.js'
-import { PermanentDeliveryError } from '../channel.js'
+import { PermanentDeliveryError } from '../../plugins/channel.js'
 import { slackCall, type SlackClient } from './slack-api.js'
 import type { SlackKeys } from './slack-keys.js'
 
@@ -62,7 +62,7 @@ export class SlackPeople {
     if (!email) return actor
     const identities = new Set([...(actor.identities ?? []), `slack:${email}`, `email:${email}`])
     const person = await this.directory.findBy('email', email)
-    if (person) for (const id of Directory.identities(person)) identities.add(id)
+    if (person) for (const id of this.directory.identities(person)) identities.add(id)
     const name = person?.name ?? actor.name
     return { ...actor, identities: [...identities], ...(name !== undefined && { name }) }
   }

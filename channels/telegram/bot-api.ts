@@ -1,5 +1,5 @@
 import { Bot, TelegramApiError, type Api } from 'node-telegram-bot-api'
-import { PermanentDeliveryError, RetryAfterError } from '../channel.js'
+import { PermanentDeliveryError, RetryAfterError } from '../../plugins/channel.js'
 
 /**
  * The Bot API client. The library's own retries are off: every call runs inside a BullMQ

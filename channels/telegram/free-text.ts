@@ -1,8 +1,8 @@
 import type { Api } from 'node-telegram-bot-api'
 import type { LoadedCheckpoint } from '../../engine/checkpoint-store.js'
-import type { FreeTextExtractor } from '../../verify/extractor.js'
-import type { ProposalStore } from '../../verify/proposals.js'
-import { VerifierMisconfigured, VerifierUnavailable } from '../../verify/verdict.js'
+import type { FreeTextReader } from '../../plugins/free-text-reader.js'
+import type { ProposalStore } from '../common/proposals.js'
+import { VerifierMisconfigured, VerifierUnavailable } from '../../plugins/free-text-reader.js'
 import { describeValue } from '../common/schema-shape.js'
 import { escapeHtml } from '../common/html.js'
 import { linkTtlSeconds } from '../email/magic-link.js'
@@ -17,7 +17,7 @@ import type { MessageRefs } from './message-refs.js'
  */
 export interface TelegramFreeTextDeps {
   api: Api
-  extractor: FreeTextExtractor
+  extractor: FreeTextReader
   proposals: ProposalStore
   refs: MessageRefs
 }

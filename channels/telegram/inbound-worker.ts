@@ -1,7 +1,7 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq'
 import type { Api } from 'node-telegram-bot-api'
 import type { Logger } from 'pino'
-import { PermanentDeliveryError, RetryAfterError } from '../channel.js'
+import { PermanentDeliveryError, RetryAfterError } from '../../plugins/channel.js'
 import { callBot } from './bot-api.js'
 import { INBOUND_QUEUE, type AnswerCall, type InboundUpdate } from './inbound-queue.js'
 import type { TelegramPoller } from './poller.js'

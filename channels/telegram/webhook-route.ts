@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { Queue } from 'bullmq'
 import type { Middleware } from 'koa'
-import { problem } from '../../http/problem.js'
-import { readJson } from '../../http/read-json.js'
+import { problem } from '../../plugins/web/problem.js'
+import { readJson } from '../../plugins/web/read-json.js'
 import { enqueueUpdate, slimUpdate } from './inbound-queue.js'
 
 /**

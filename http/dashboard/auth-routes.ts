@@ -1,9 +1,9 @@
 import { Router } from '@koa/router'
 import { z } from 'zod'
-import { personSchema, type Person } from '../../engine/directory.js'
+import type { Directory, Person } from '../../engine/directory.js'
 import { ValidationFailed } from '../../engine/problems.js'
-import { problem } from '../problem.js'
-import { readJson } from '../read-json.js'
+import { problem } from '../../plugins/web/problem.js'
+import { readJson } from '../../plugins/web/read-json.js'
 import { parse, UI_BODY_LIMIT, type DashDeps } from './deps.js'
 import { MIN_PASSWORD_LENGTH } from './passwords.js'
 import type { Viewer } from './viewer.js'
@@ -20,17 +20,21 @@ const setupBody = z
   .strict()
 const passwordBody = z.object({ current: z.string().min(1, 'is required').max(200), next: password }).strict()
 
-export function publicPerson(p: Person) {
-  return { id: p.id, name: p.name, role: p.role, email: p.email ?? null, slackId: p.slackId ?? null, telegramChatId: p.telegramChatId ?? null, groups: p.groups }
+/** A person as the dashboard shows them: core fields and every registered channel's handle (null when unset). */
+export function publicPerson(p: Person, directory: Directory) {
+  const handles = Object.fromEntries(directory.rules.map((r) => [r.field, typeof p[r.field] === 'string' ? p[r.field] : null]))
+  // Every recipient string that reaches them, whichever channels this server runs.
+  const routes = [...directory.reachableAt(p, new Set(directory.rules.map((r) => r.channel))), ...p.groups.map((g) => `group:${g}`)]
+  return { ...handles, id: p.id, name: p.name, role: p.role, email: p.email ?? null, groups: p.groups, routes }
 }
 
-export function sessionBody(viewer: Viewer | null) {
+export function sessionBody(viewer: Viewer | null, directory: Directory) {
   if (!viewer) return { signedIn: false as const }
   return {
     signedIn: true as const,
     kind: viewer.kind,
     csrf: viewer.session.csrf,
-    person: viewer.person ? publicPerson(viewer.person) : null,
+    person: viewer.person ? publicPerson(viewer.person, directory) : null,
     actor: { channel: viewer.actor.channel, actor: viewer.actor.actor, name: viewer.actor.name ?? null },
     onlyCheckpoint: viewer.onlyCheckpoint,
   }
@@ -43,7 +47,7 @@ export function authRoutes(deps: DashDeps): Router {
 
   router.get('/session', async (ctx) => {
     ctx.set('cache-control', 'no-store')
-    ctx.body = sessionBody(await auth.viewer(ctx))
+    ctx.body = sessionBody(await auth.viewer(ctx), directory)
   })
 
   router.get('/setup/:token', async (ctx) => {
@@ -55,7 +59,7 @@ export function authRoutes(deps: DashDeps): Router {
     }
     const person = await directory.get(invite.personId)
     if (!person) throw problem(404, 'invite-used', 'Link used or expired', 'The account this link was for no longer exists.')
-    ctx.body = { kind: invite.kind, person: publicPerson(person) }
+    ctx.body = { kind: invite.kind, person: publicPerson(person, deps.directory) }
   })
 
   router.post('/setup', async (ctx) => {
@@ -73,7 +77,7 @@ export function authRoutes(deps: DashDeps): Router {
     if (invite.kind === 'first-operator') {
       if ((await accounts.operatorExists()) || !(await accounts.claimFirstRun())) throw problem(409, 'operator-exists', 'Already set up', 'An operator already exists; sign in instead.')
       const input = { name: body.name!, email: body.email!, role: 'operator' as const }
-      person = await directory.upsert(personSchema.parse({ ...input, id: await accounts.freeId(input) }))
+      person = await directory.upsert(directory.personSchema.parse({ ...input, id: await accounts.freeId(input) }))
     } else {
       person = await directory.get(invite.personId)
       if (!person) throw problem(404, 'invite-used', 'Link used or expired', 'The account this link was for no longer exists.')
@@ -82,7 +86,7 @@ export function authRoutes(deps: DashDeps): Router {
     await deps.sessions.destroyAllFor(person.id)
     await auth.startSession(ctx, { kind: 'person', personId: person.id })
     deps.logger.info({ personId: person.id, role: person.role }, 'dashboard account set up')
-    ctx.body = sessionBody(await auth.viewer(ctx))
+    ctx.body = sessionBody(await auth.viewer(ctx), directory)
   })
 
   router.post('/login', async (ctx) => {
@@ -101,7 +105,7 @@ export function authRoutes(deps: DashDeps): Router {
     }
     await limiter.succeeded(address, body.login)
     await auth.startSession(ctx, { kind: 'person', personId: person.id })
-    ctx.body = sessionBody(await auth.viewer(ctx))
+    ctx.body = sessionBody(await auth.viewer(ctx), directory)
   })
 
   router.post('/logout', async (ctx) => {
@@ -121,7 +125,7 @@ export function authRoutes(deps: DashDeps): Router {
     // Every other browser signed in as this person is signed out; this one gets a fresh session.
     await deps.sessions.destroyAllFor(viewer.actor.actor)
     await auth.startSession(ctx, { kind: 'person', personId: viewer.actor.actor })
-    ctx.body = sessionBody(await auth.viewer(ctx))
+    ctx.body = sessionBody(await auth.viewer(ctx), directory)
   })
 
   return router

@@ -1,6 +1,6 @@
 import type { Context } from 'koa'
 import type { Directory } from '../../engine/directory.js'
-import { problem } from '../problem.js'
+import { problem } from '../../plugins/web/problem.js'
 import { SESSION_TTL_SECONDS, type SessionData, type SessionStore } from './sessions.js'
 import { grantViewer, personViewer, type Viewer } from './viewer.js'
 
@@ -48,7 +48,7 @@ export class DashboardAuth {
     }
     const person = await this.directory.get(session.personId)
     // A person removed from the directory is signed out everywhere at once.
-    return person ? personViewer(person, session, id) : null
+    return person ? personViewer(person, this.directory.identities(person), session, id) : null
   }
 
   async requireViewer(ctx: Context): Promise<Viewer> {

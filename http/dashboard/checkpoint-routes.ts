@@ -1,7 +1,6 @@
 import { Router } from '@koa/router'
 import type { Context } from 'koa'
 import { z } from 'zod'
-import { Directory } from '../../engine/directory.js'
 import type { LoadedCheckpoint } from '../../engine/checkpoint-store.js'
 import { CheckpointNotFound } from '../../engine/errors.js'
 import { CHECKPOINT_ID_PATTERN } from '../../engine/ids.js'
@@ -10,8 +9,8 @@ import { ValidationFailed } from '../../engine/problems.js'
 import { mayAct, respondedBy } from '../../machine/identity.js'
 import { CHECKPOINT_STATES, isTerminal, type Actor } from '../../machine/types.js'
 import { VerifierMisconfigured, VerifierUnavailable } from '../../verify/verdict.js'
-import { problem } from '../problem.js'
-import { readJson } from '../read-json.js'
+import { problem } from '../../plugins/web/problem.js'
+import { readJson } from '../../plugins/web/read-json.js'
 import { checkpointDetail } from './checkpoint-detail.js'
 import { parse, UI_BODY_LIMIT, type DashDeps } from './deps.js'
 import { listInbox } from './inbox.js'
@@ -98,7 +97,7 @@ export function checkpointRoutes(deps: DashDeps): Router {
     if (body.reassignTo !== undefined) {
       const person = await deps.directory.get(body.reassignTo)
       if (!person) throw new ValidationFailed([{ path: '/reassignTo', message: 'is not a known person' }])
-      target = { channel: 'dashboard', actor: person.id, name: person.name, identities: Directory.identities(person) }
+      target = { channel: 'dashboard', actor: person.id, name: person.name, identities: deps.directory.identities(person) }
       if (!mayAct(cp.persisted.context, target)) {
         throw new ValidationFailed([{ path: '/reassignTo', message: `${person.name} is not among the people this checkpoint is assigned to` }])
       }

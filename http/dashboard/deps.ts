@@ -11,7 +11,8 @@ import type { LoginRateLimiter } from './rate-limit.js'
 import type { SessionStore } from './sessions.js'
 import type { Redis } from 'ioredis'
 import type { DashKeys } from './keys.js'
-import type { FreeTextExtractor } from '../../verify/extractor.js'
+import type { FreeTextReader } from '../../plugins/free-text-reader.js'
+import type { PluginContext } from '../../plugins/plugin.js'
 
 /** What the dashboard's route files share. */
 export interface DashDeps {
@@ -28,7 +29,9 @@ export interface DashDeps {
   publicUrl: string
   logger: Logger
   /** Reads a typed answer from words ("Answer in words"), when a model is configured. */
-  extractor: FreeTextExtractor
+  extractor: FreeTextReader
+  /** The registered channels, for the People and Account pages. */
+  channels: PluginContext['channels']
 }
 
 /** Small JSON bodies only: forms, answers. Answers are bounded again by the agent's schema. */

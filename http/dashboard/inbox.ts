@@ -1,4 +1,4 @@
-import { Directory } from '../../engine/directory.js'
+import type { Directory } from '../../engine/directory.js'
 import type { LoadedCheckpoint } from '../../engine/checkpoint-store.js'
 import type { Engine } from '../../engine/engine.js'
 import { mayAct } from '../../machine/identity.js'
@@ -63,7 +63,7 @@ async function assigneePredicate(assignee: string | undefined, viewer: Viewer, d
   if (assignee === 'unclaimed') return (cp) => cp.persisted.context.claimedBy === null
   if (assignee.startsWith('user:') && viewer.operator) {
     const person = await directory.get(assignee.slice(5))
-    const identities = new Set(person ? Directory.identities(person) : [])
+    const identities = new Set(person ? directory.identities(person) : [])
     return (cp) => cp.persisted.context.assignTo.some((t) => identities.has(t))
   }
   return (cp) => cp.persisted.context.assignTo.includes(assignee)

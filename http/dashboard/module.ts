@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa'
-import type { HoldpointModule, ModuleContext, ModuleFactory } from '../../ops/module.js'
+import { z } from 'zod'
+import { definePlugin, type Plugin, type PluginParts } from '../../plugins/plugin.js'
 import { Accounts } from './accounts.js'
 import { auditRoutes } from './audit-routes.js'
 import { DashboardAuth } from './auth.js'
@@ -13,8 +14,6 @@ import { pageRoutes } from './pages.js'
 import { peopleRoutes } from './people-routes.js'
 import { LoginRateLimiter } from './rate-limit.js'
 import { SessionStore } from './sessions.js'
-import { FreeTextExtractor } from '../../verify/extractor.js'
-import { VerifierSet } from '../../verify/verifier-set.js'
 
 export interface DashboardOptions {
   /** Where the built UI is; defaults to `<package root>/ui/dist`. */
@@ -26,50 +25,53 @@ export interface DashboardOptions {
  * everywhere; only server processes get routes. In dev mode, while no operator exists, it
  * prints a one-time setup link for the first one.
  */
-export function createDashboardModule(options: DashboardOptions = {}): ModuleFactory {
-  return async (ctx: ModuleContext): Promise<HoldpointModule> => {
-    if (!ctx.role.server || !ctx.changes) return { name: 'dashboard' }
-    const keys = new DashKeys(ctx.config.keyPrefix)
-    const sessions = new SessionStore(ctx.redis, ctx.config.keyPrefix)
-    const accounts = new Accounts(ctx.redis, ctx.config.keyPrefix, ctx.directory)
-    const deps: DashDeps = {
-      engine: ctx.engine,
-      directory: ctx.directory,
-      accounts,
-      sessions,
-      auth: new DashboardAuth(sessions, ctx.directory, ctx.config.publicUrl),
-      limiter: new LoginRateLimiter(ctx.redis, ctx.config.keyPrefix),
-      keyring: ctx.keyring,
-      changes: ctx.changes,
-      redis: ctx.redis,
-      keys,
-      publicUrl: ctx.config.publicUrl,
-      logger: ctx.logger.child({ component: 'dashboard' }),
-      // The same verifiers the verify module builds: "Answer in words" uses its models.
-      extractor: new FreeTextExtractor(new VerifierSet({ env: ctx.config.env, webhookSecret: ctx.config.webhookSecret, ...(ctx.verifiers && { functions: ctx.verifiers }) })),
-    }
-    const events = eventRoutes(deps)
-    const routers = [authRoutes(deps), checkpointRoutes(deps), peopleRoutes(deps), auditRoutes(deps), events.router]
-    const routes = chain([pageRoutes(deps, options.uiDist ?? defaultUiDist()), ...routers.flatMap((r): Middleware[] => [r.routes() as Middleware, r.allowedMethods() as Middleware])])
-
-    if (!(await accounts.operatorExists())) {
-      if (ctx.config.production) {
-        ctx.logger.warn('dashboard: no operator yet; create one with the setup link printed by a dev-mode start, or add one to the directory')
-      } else {
-        const token = await accounts.mintFirstRunInvite()
-        ctx.announce(`dashboard setup: open ${ctx.config.publicUrl}/setup/${token} to choose the first operator's password (one use)`)
+export function dashboardPlugin(options: DashboardOptions = {}): Plugin {
+  return definePlugin({
+    name: 'dashboard-ui',
+    env: z.object({}),
+    async start(_settings, ctx): Promise<PluginParts> {
+      if (!ctx.role.server || !ctx.changes) return {}
+      const { redis, prefix } = ctx.keys
+      const sessions = new SessionStore(redis, prefix)
+      const accounts = new Accounts(redis, prefix, ctx.directory)
+      const deps: DashDeps = {
+        engine: ctx.engine,
+        directory: ctx.directory,
+        accounts,
+        sessions,
+        auth: new DashboardAuth(sessions, ctx.directory, ctx.publicUrl),
+        limiter: new LoginRateLimiter(redis, prefix),
+        keyring: ctx.keyring,
+        changes: ctx.changes,
+        redis,
+        keys: new DashKeys(prefix),
+        publicUrl: ctx.publicUrl,
+        logger: ctx.logger.child({ component: 'dashboard' }),
+        extractor: ctx.extractor,
+        channels: ctx.channels,
       }
-    }
+      const events = eventRoutes(deps)
+      const routers = [authRoutes(deps), checkpointRoutes(deps), peopleRoutes(deps), auditRoutes(deps), events.router]
+      const routes = chain([pageRoutes(deps, options.uiDist ?? defaultUiDist()), ...routers.flatMap((r): Middleware[] => [r.routes() as Middleware, r.allowedMethods() as Middleware])])
 
-    return {
-      name: 'dashboard',
-      routes,
-      close() {
-        events.closeAll()
-        return Promise.resolve()
-      },
-    }
-  }
+      if (!(await accounts.operatorExists())) {
+        if (ctx.production) {
+          ctx.logger.warn('dashboard: no operator yet; create one with the setup link printed by a dev-mode start, or add one to the directory')
+        } else {
+          const token = await accounts.mintFirstRunInvite()
+          ctx.announce(`dashboard setup: open ${ctx.publicUrl}/setup/${token} to choose the first operator's password (one use)`)
+        }
+      }
+
+      return {
+        routes,
+        close() {
+          events.closeAll()
+          return Promise.resolve()
+        },
+      }
+    },
+  })
 }
 
 /** Runs middleware in order, each one's `next` being the following one (what koa-compose does). */
@@ -77,4 +79,4 @@ function chain(middleware: Middleware[]): Middleware {
   return (ctx, next) => middleware.reduceRight<() => Promise<unknown>>((after, mw) => () => Promise.resolve(mw(ctx, after)), next)()
 }
 
-export const dashboardModule: ModuleFactory = createDashboardModule()
+export const dashboardUiPlugin: Plugin = dashboardPlugin()

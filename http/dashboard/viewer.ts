@@ -1,4 +1,4 @@
-import { Directory, type Person } from '../../engine/directory.js'
+import type { Person } from '../../engine/directory.js'
 import type { LoadedCheckpoint } from '../../engine/checkpoint-store.js'
 import { mayAct } from '../../machine/identity.js'
 import { isTerminal, type Actor } from '../../machine/types.js'
@@ -20,12 +20,12 @@ export interface Viewer {
   sessionId: string
 }
 
-export function personViewer(person: Person, session: SessionData, sessionId: string): Viewer {
+export function personViewer(person: Person, identities: string[], session: SessionData, sessionId: string): Viewer {
   return {
     kind: 'person',
     person,
     operator: person.role === 'operator',
-    actor: { channel: 'dashboard', actor: person.id, name: person.name, identities: Directory.identities(person) },
+    actor: { channel: 'dashboard', actor: person.id, name: person.name, identities },
     onlyCheckpoint: null,
     session,
     sessionId,

@@ -14,8 +14,8 @@ import { validateCreate, type Capabilities } from '../../engine/validate-create.
 import { channelOfRecipient, RECIPIENT_PATTERN } from '../../engine/create-spec.js'
 import { CHECKPOINT_STATES, isTerminal, type Actor } from '../../machine/types.js'
 import type { AgentState } from '../auth.js'
-import { problem } from '../problem.js'
-import { readJson } from '../read-json.js'
+import { problem } from '../../plugins/web/problem.js'
+import { readJson } from '../../plugins/web/read-json.js'
 import type { ResumeRedriver } from '../../queues/resume-redriver.js'
 
 export interface CheckpointRoutesDeps {

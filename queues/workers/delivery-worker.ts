@@ -1,17 +1,17 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq'
-import { PermanentDeliveryError, RetryAfterError } from '../../channels/channel.js'
+import { PermanentDeliveryError, RetryAfterError } from '../../plugins/channel.js'
 import { toView } from '../../engine/checkpoint-view.js'
 import { EventRefused } from '../../engine/errors.js'
 import { isTerminal } from '../../machine/types.js'
-import type { DeliverJob } from '../job-data.js'
-import { channelOfRecipient, deliveryQueue, type DeliveryChannel } from '../names.js'
+import type { DeliverJob } from '../../plugins/job-data.js'
+import { channelOfRecipient, deliveryQueue } from '../../plugins/queue-names.js'
 import { lockSettings, type WorkerDeps } from './worker-deps.js'
 
 /**
  * One worker per channel queue, so a slow or failing channel never holds up the others.
  * `deliver` jobs send the request and record `delivered`; `update` jobs refresh a message.
  */
-export function createDeliveryWorker(channelName: DeliveryChannel, deps: WorkerDeps): Worker<DeliverJob> {
+export function createDeliveryWorker(channelName: string, deps: WorkerDeps): Worker<DeliverJob> {
   const { engine, logger } = deps
   const log = logger.child({ queue: deliveryQueue(channelName) })
 

@@ -3,7 +3,7 @@ import { toView, type CheckpointView } from '../../engine/checkpoint-view.js'
 import { IdempotencyConflict } from '../../engine/errors.js'
 import { ValidationFailed } from '../../engine/problems.js'
 import { validateCreate } from '../../engine/validate-create.js'
-import { INTAKE_QUEUE } from '../names.js'
+import { INTAKE_QUEUE } from '../../plugins/queue-names.js'
 import { lockSettings, type WorkerDeps } from './worker-deps.js'
 
 /** Agents' token name for checkpoints created through the queue, in the audit. */

@@ -1,8 +1,8 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq'
-import type { ResumeJob } from '../job-data.js'
-import { RESUME_QUEUE } from '../names.js'
+import type { ResumeJob } from '../../plugins/job-data.js'
+import { RESUME_QUEUE } from '../../plugins/queue-names.js'
 import { resumeEventOf, resumeMessageId } from '../../resume/resume-event.js'
-import { ResumeRejected } from '../../resume/resume-target.js'
+import { ResumeRejected } from '../../plugins/resume-target.js'
 import { RESUME_BACKOFF, resumeBackoffMs } from '../retry-policy.js'
 import { lockSettings, type WorkerDeps } from './worker-deps.js'
 

@@ -1,7 +1,7 @@
 import { Worker, type Job } from 'bullmq'
 import { EventRefused } from '../../engine/errors.js'
-import type { TimerJob } from '../job-data.js'
-import { TIMERS_QUEUE } from '../names.js'
+import type { TimerJob } from '../../plugins/job-data.js'
+import { TIMERS_QUEUE } from '../../plugins/queue-names.js'
 import { lockSettings, type WorkerDeps } from './worker-deps.js'
 
 /**

@@ -1,9 +1,9 @@
 import type { ConnectionOptions } from 'bullmq'
 import type { Logger } from 'pino'
-import type { ChannelRegistry } from '../../channels/registry.js'
+import type { ChannelRegistry } from '../../plugins/channel-registry.js'
 import type { Capabilities } from '../../engine/validate-create.js'
 import type { Engine } from '../../engine/engine.js'
-import type { ResumeTarget } from '../../resume/resume-target.js'
+import type { ResumeTarget } from '../../plugins/resume-target.js'
 
 /** What every worker is built from; assembled once per process in ops/. */
 export interface WorkerDeps {

@@ -18,7 +18,8 @@ import { cpus, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { Queue, Worker } from 'bullmq'
 import { Redis } from 'ioredis'
-import { ALL_QUEUES } from '../../queues/names.js'
+import { queueNames } from '../../plugins/queue-names.js'
+import { PLUGINS } from '../../ops/plugins.js'
 import { verifyWebhook } from '../../sdk/webhook.js'
 import { freePort } from '../support/free-port.js'
 import { startRedisServer } from '../support/redis-process.js'
@@ -164,7 +165,7 @@ async function bullmqBaseline(redisUrl: string, jobs: number): Promise<number> {
 async function drained(redis: Redis): Promise<void> {
   // BullMQ does not close a connection it was handed, so this function owns and closes it.
   const connection = redis.duplicate({ maxRetriesPerRequest: null })
-  const queues = ALL_QUEUES.map((name) => new Queue(name, { connection, prefix: 'hp' }))
+  const queues = queueNames(PLUGINS).map((name) => new Queue(name, { connection, prefix: 'hp' }))
   try {
     for (let i = 0; i < 600; i++) {
       const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active')))

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Channel } from '../../channels/channel.js'
+import type { Channel } from '../../plugins/channel.js'
 import { defaultUiDist } from '../../http/dashboard/module-paths.js'
 import { startHoldpoint, type StartOptions, type TestHoldpoint } from '../support/holdpoint.js'
 

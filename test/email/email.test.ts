@@ -245,7 +245,7 @@ describe('SMTP failures', () => {
     const id = await create(refund({ notify: ['email:ana@example.com'] }))
     const request = await mailFor('ana@example.com', id)
     // Reminder jobs come from the reminders feature; here the channel is driven directly.
-    const channel = hp.runtime.modules.find((m) => m.name === 'email')!.channel as EmailChannel
+    const channel = hp.runtime.channels.get('email') as EmailChannel
     const ctx = { checkpoint: toView((await hp.runtime.engine.get(id))!, hp.url), recipient: 'email:ana@example.com', deliveryId: `${id}.r1` }
     await channel.remind(ctx)
     await channel.remind(ctx)

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser } from 'playwright-core'
-import { dashboardModule } from '../../http/dashboard/module.js'
-import { bullBoardModule } from '../../ops/bull-board.js'
-import { ALL_QUEUES, RESUME_QUEUE } from '../../queues/names.js'
+import { dashboardUiPlugin } from '../../http/dashboard/module.js'
+import { bullBoardPlugin } from '../../ops/bull-board.js'
+import { PLUGINS } from '../../ops/plugins.js'
+import { queueNames, RESUME_QUEUE } from '../../plugins/queue-names.js'
 import { DashClient, PASSWORD, seedPeople, startDashboardHoldpoint } from '../dashboard/support.js'
 import { approvalSchema, deleteKeys, eventually, testRedisUrl, type TestHoldpoint } from '../support/holdpoint.js'
 import { WebhookReceiver } from '../support/webhook-receiver.js'
@@ -19,7 +20,7 @@ let agentBack = false
 
 beforeAll(async () => {
   receiver = await new WebhookReceiver(() => (agentBack ? 200 : 410)).start()
-  const started = await startDashboardHoldpoint({ modules: [bullBoardModule, dashboardModule] })
+  const started = await startDashboardHoldpoint({ plugins: [bullBoardPlugin, dashboardUiPlugin] })
   hp = started.hp
   const people = await seedPeople(hp, started.setupToken, [{ name: 'Rita Reviewer', email: 'rita@example.com' }])
   operator = people.operator
@@ -48,7 +49,7 @@ describe('Bull Board at /admin/queues', () => {
     const full = await operator.req('GET', '/admin/queues/api/queues')
     expect(full.status).toBe(200)
     const names = (full.body.queues as Array<{ name: string; readOnlyMode: boolean }>).map((q) => q.name)
-    expect(names.sort()).toEqual([...ALL_QUEUES].sort())
+    expect(names.sort()).toEqual(queueNames(PLUGINS).sort())
     expect(full.body.queues.every((q: { readOnlyMode: boolean }) => !q.readOnlyMode)).toBe(true)
     const readOnly = await reviewer.req('GET', '/admin/queues/api/queues')
     expect(readOnly.status).toBe(200)

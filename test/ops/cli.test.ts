@@ -13,7 +13,7 @@ let hp: TestHoldpoint
 let dir: string
 
 beforeAll(async () => {
-  hp = await startHoldpoint({ modules: [] })
+  hp = await startHoldpoint({ plugins: [] })
   dir = await mkdtemp(join(tmpdir(), 'holdpoint-cli-'))
 })
 afterAll(async () => {

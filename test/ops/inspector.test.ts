@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { inspectorModule } from '../../ops/inspector.js'
+import { inspectorPlugin } from '../../ops/inspector.js'
 import { freePort } from '../support/free-port.js'
 import { approvalSchema, deleteKeys, eventually, randomPrefix, startHoldpoint, testRedisUrl, testSecrets, type TestHoldpoint } from '../support/holdpoint.js'
 
@@ -23,8 +23,8 @@ beforeAll(async () => {
   port = await freePort()
   const env = { REDIS_URL: testRedisUrl(), HOLDPOINT_KEY_PREFIX: randomPrefix(), ...testSecrets(), HOLDPOINT_INSPECT_PORT: String(port) }
   // The API without workers, and workers without an API: deliveries are committed elsewhere.
-  server = await startHoldpoint({ env, worker: false, modules: [inspectorModule] })
-  worker = await startHoldpoint({ env, server: false, modules: [] })
+  server = await startHoldpoint({ env, worker: false, plugins: [inspectorPlugin] })
+  worker = await startHoldpoint({ env, server: false, plugins: [] })
   socket = new WebSocket(`ws://127.0.0.1:${port}`)
   socket.on('message', (data: Buffer) => received.push(JSON.parse(data.toString('utf8')) as Message))
   await new Promise<void>((resolve, reject) => {
@@ -63,9 +63,9 @@ describe('Stately inspector relay', () => {
   })
 
   it('is off when HOLDPOINT_INSPECT_PORT is unset', async () => {
-    const plain = await startHoldpoint({ worker: false, modules: [inspectorModule] })
+    const plain = await startHoldpoint({ worker: false, plugins: [inspectorPlugin] })
     try {
-      expect(plain.runtime.modules.map((m) => m.name)).not.toContain('inspector')
+      expect(plain.runtime.plugins).not.toContain('inspector')
     } finally {
       await plain.close()
       await deleteKeys(testRedisUrl(), plain.prefix)

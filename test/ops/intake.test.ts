@@ -1,6 +1,6 @@
 import { Queue, QueueEvents } from 'bullmq'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { INTAKE_QUEUE } from '../../queues/names.js'
+import { INTAKE_QUEUE } from '../../plugins/queue-names.js'
 import { approvalSchema, deleteKeys, startHoldpoint, testRedisUrl, type TestHoldpoint } from '../support/holdpoint.js'
 
 // A producer on its own connection, the way another service would use the intake queue.
@@ -9,7 +9,7 @@ let queue: Queue
 let events: QueueEvents
 
 beforeAll(async () => {
-  hp = await startHoldpoint({ modules: [] })
+  hp = await startHoldpoint({ plugins: [] })
   const connection = { url: testRedisUrl() }
   queue = new Queue(INTAKE_QUEUE, { connection, prefix: hp.prefix })
   events = new QueueEvents(INTAKE_QUEUE, { connection, prefix: hp.prefix })

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PermanentDeliveryError, type Channel } from '../../channels/channel.js'
-import { ALL_QUEUES } from '../../queues/names.js'
+import { PermanentDeliveryError, type Channel } from '../../plugins/channel.js'
+import { queueNames } from '../../plugins/queue-names.js'
+import { PLUGINS } from '../../ops/plugins.js'
 import { approvalSchema, deleteKeys, eventually, startHoldpoint, testRedisUrl, type TestHoldpoint } from '../support/holdpoint.js'
 import { WebhookReceiver } from '../support/webhook-receiver.js'
 
@@ -15,7 +16,7 @@ let receiver: WebhookReceiver
 
 beforeAll(async () => {
   receiver = await new WebhookReceiver().start()
-  hp = await startHoldpoint({ modules: [], channels: [refusingTelegram] })
+  hp = await startHoldpoint({ plugins: [], channels: [refusingTelegram] })
 })
 afterAll(async () => {
   await hp.close()
@@ -85,7 +86,7 @@ describe('/metrics', () => {
     expect(value(m, 'holdpoint_http_request_duration_seconds_count', { route: '/v1/checkpoints', method: 'POST', status: '201' })).toBe(2)
     // Depth of every queue Holdpoint owns, including those of channel modules that are off here.
     const queues = new Set(m.filter((s) => s.name === 'holdpoint_queue_jobs').map((s) => s.labels.queue))
-    expect([...queues].sort()).toEqual([...ALL_QUEUES].sort())
+    expect([...queues].sort()).toEqual(queueNames(PLUGINS).sort())
     expect(value(m, 'holdpoint_queue_jobs', { queue: 'resume', state: 'completed' })).toBe(1)
     // Process metrics.
     expect(value(m, 'holdpoint_process_resident_memory_bytes')).toBeGreaterThan(0)

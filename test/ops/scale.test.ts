@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
-import { deliveryQueue } from '../../queues/names.js'
+import { deliveryQueue } from '../../plugins/queue-names.js'
 import { freePort } from '../support/free-port.js'
 import { approvalSchema, deleteKeys, eventually, randomPrefix, testRedisUrl, testSecrets } from '../support/holdpoint.js'
 import { spawnHoldpoint, type HoldpointProcess } from '../support/spawn-holdpoint.js'

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { inject } from 'vitest'
-import type { Channel } from '../../channels/channel.js'
-import type { ModuleFactory } from '../../ops/module.js'
+import type { Channel } from '../../plugins/channel.js'
+import type { Plugin } from '../../plugins/plugin.js'
 import type { VerifierFunction } from '../../verify/verifier.js'
 import { loadConfig, type ResolvedConfig } from '../../ops/config.js'
 import { createLogger } from '../../ops/logger.js'
@@ -45,8 +45,8 @@ export interface StartOptions {
   env?: Record<string, string>
   port?: number
   clock?: () => number
-  /** Module factories to run instead of every module in ops/modules.ts. */
-  modules?: ModuleFactory[]
+  /** Plugins to run instead of every plugin in ops/plugins.ts (the dashboard channel is always on). */
+  plugins?: readonly Plugin[]
   /** Receives the lines modules print for the operator (e.g. the dashboard setup link). */
   announce?: (line: string) => void
   /** Local verifier functions (`verify.provider: "function:<name>"`). */
@@ -77,7 +77,7 @@ export async function startHoldpoint(opts: StartOptions = {}): Promise<TestHoldp
     ...(opts.channels && { channels: opts.channels }),
     ...(opts.clock && { clock: opts.clock }),
     ...(opts.announce && { announce: opts.announce }),
-    ...(opts.modules && { modules: opts.modules }),
+    ...(opts.plugins && { plugins: opts.plugins }),
     ...(opts.verifiers && { verifiers: opts.verifiers }),
   })
   const redis = new Redis(env.REDIS_URL!)

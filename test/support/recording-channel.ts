@@ -1,4 +1,4 @@
-import type { Channel, DeliveryContext } from '../../channels/channel.js'
+import type { Channel, DeliveryContext } from '../../plugins/channel.js'
 
 export interface ChannelCall {
   kind: 'deliver' | 'update' | 'remind'

@@ -100,10 +100,20 @@ export interface PersonInfo {
   name: string
   role: 'operator' | 'reviewer'
   email: string | null
-  slackId: string | null
-  telegramChatId: string | null
   groups: string[]
+  /** Recipient strings that reach this person (`email:…`, `slack:U…`, `group:…`). */
+  routes: string[]
   hasPassword?: boolean
+  /** Each channel's handle field (`slackId`, `telegramChatId`, …), as the server's channels declare them. */
+  [handle: string]: unknown
+}
+
+/** A registered channel, as `GET /ui/api/people/channels` describes it. */
+export interface ChannelInfo {
+  name: string
+  enabled: boolean
+  forms: string[]
+  handles: Array<{ field: string; label: string; placeholder: string }>
 }
 
 export type Session =

@@ -41,10 +41,7 @@ export function AccountPage() {
             <dd>{person.role}</dd>
             <dt>Reachable as</dt>
             <dd>
-              {[person.email && `email:${person.email}`, person.slackId && `slack:${person.slackId}`, person.telegramChatId && `telegram:${person.telegramChatId}`, ...person.groups.map((g) => `group:${g}`)]
-                .filter((x): x is string => Boolean(x))
-                .map(routeLabel)
-                .join(', ') || '—'}
+              {person.routes.map(routeLabel).join(', ') || '—'}
             </dd>
           </dl>
         </section>

@@ -1,13 +1,19 @@
 import { useEffect, useState, type FormEvent } from 'react'
-import { api, errorText, fieldErrors, type PersonInfo } from '../api'
+import { api, errorText, fieldErrors, type ChannelInfo, type PersonInfo } from '../api'
 import { Field } from '../components/Field'
 import { useSession } from '../session'
 
-const EMPTY = { name: '', email: '', slackId: '', telegramChatId: '', groups: '', role: 'reviewer' as 'reviewer' | 'operator' }
+const EMPTY: Record<string, string> = { name: '', email: '', groups: '', role: 'reviewer' }
+
+/** The handle fields the registered channels add to a person (email is a core field). */
+function handleFields(channels: ChannelInfo[]) {
+  return channels.flatMap((c) => c.handles.filter((h) => h.field !== 'email'))
+}
 
 export function PeoplePage() {
   const { session } = useSession()
   const [people, setPeople] = useState<PersonInfo[]>([])
+  const [channels, setChannels] = useState<ChannelInfo[]>([])
   const [form, setForm] = useState(EMPTY)
   const [errors, setErrors] = useState<Record<string, string>>({})
   const [error, setError] = useState<string | null>(null)
@@ -16,16 +22,18 @@ export function PeoplePage() {
   const load = () => api<{ people: PersonInfo[] }>('GET', '/ui/api/people').then((r) => setPeople(r.people), (e: unknown) => setError(errorText(e)))
   useEffect(() => {
     void load()
+    api<{ channels: ChannelInfo[] }>('GET', '/ui/api/people/channels').then((r) => setChannels(r.channels), (e: unknown) => setError(errorText(e)))
   }, [])
+  const handles = handleFields(channels)
 
-  const set = (key: keyof typeof EMPTY) => (e: { target: { value: string } }) => setForm({ ...form, [key]: e.target.value })
+  const set = (key: string) => (e: { target: { value: string } }) => setForm({ ...form, [key]: e.target.value })
 
   const add = async (e: FormEvent) => {
     e.preventDefault()
     setErrors({})
     setError(null)
     try {
-      const body = { ...form, groups: form.groups.split(',').map((g) => g.trim()).filter(Boolean) }
+      const body = { ...form, groups: (form.groups ?? '').split(',').map((g) => g.trim()).filter(Boolean) }
       const res = await api<{ person: PersonInfo; inviteUrl: string }>('POST', '/ui/api/people', body)
       setInvite({ name: res.person.name, url: res.inviteUrl })
       setForm(EMPTY)
@@ -51,7 +59,7 @@ export function PeoplePage() {
     <div className="people">
       <div className="page-head">
         <h1>People</h1>
-        <p className="muted">Reviewers answer checkpoints routed to them by email, Slack id, Telegram chat or group. Operators see everything.</p>
+        <p className="muted">Reviewers answer checkpoints routed to them by email, by their handle on each channel, or by group. Operators see everything.</p>
       </div>
       <div className="two-col">
         <form className="card" onSubmit={(e) => void add(e)} aria-labelledby="add-title" noValidate>
@@ -63,8 +71,9 @@ export function PeoplePage() {
           )}
           <Field label="Name" required value={form.name} onChange={set('name')} error={errors.name} />
           <Field label="Email" type="email" value={form.email} onChange={set('email')} error={errors.email} hint="Matches email:… routes; also their sign-in name." />
-          <Field label="Slack user id" value={form.slackId} onChange={set('slackId')} error={errors.slackId} placeholder="U024BE7LH" />
-          <Field label="Telegram chat id" value={form.telegramChatId} onChange={set('telegramChatId')} error={errors.telegramChatId} placeholder="123456789" />
+          {handles.map((h) => (
+            <Field key={h.field} label={h.label} value={form[h.field] ?? ''} onChange={set(h.field)} error={errors[h.field]} placeholder={h.placeholder} />
+          ))}
           <Field label="Groups" value={form.groups} onChange={set('groups')} error={errors.groups} hint="Comma-separated, e.g. finance, support" />
           <Field label="Role" error={errors.role}>
             <select id="role" aria-label="Role" value={form.role} onChange={set('role')}>
@@ -95,7 +104,7 @@ export function PeoplePage() {
                       {!p.hasPassword && <span className="pill muted-pill">invited</span>}
                     </p>
                     <p className="muted small">
-                      {[p.id, p.email, p.slackId && `Slack ${p.slackId}`, p.telegramChatId && `Telegram ${p.telegramChatId}`, p.groups.length ? `groups: ${p.groups.join(', ')}` : null].filter(Boolean).join(' · ')}
+                      {[p.id, p.email, ...handles.map((h) => (typeof p[h.field] === 'string' ? `${h.label} ${String(p[h.field])}` : null)), p.groups.length ? `groups: ${p.groups.join(', ')}` : null].filter(Boolean).join(' · ')}
                     </p>
                   </div>
                   <div className="person-actions">

@@ -1,5 +1,5 @@
 import type { Context } from 'koa'
-import { MAX_JSON_DEPTH, nestedDeeperThan } from '../engine/json-depth.js'
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../engine/json-depth.js'
 import { problem } from './problem.js'
 
 const tooLarge = (limit: number) => problem(413, 'too-large', 'Body too large', `The body must be at most ${limit} bytes.`)

@@ -1,6 +1,6 @@
 import type { Context, Middleware } from 'koa'
-import { CheckpointNotFound, CommitContention, EventRefused, IdempotencyConflict } from '../engine/errors.js'
-import { ValidationFailed, type FieldProblem } from '../engine/problems.js'
+import { CheckpointNotFound, CommitContention, EventRefused, IdempotencyConflict } from '../../engine/errors.js'
+import { ValidationFailed, type FieldProblem } from '../../engine/problems.js'
 import type { Logger } from 'pino'
 
 /** RFC 9457 problem details; `errors` lists each failing JSON pointer for validation failures. */

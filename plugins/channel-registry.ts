@@ -1,12 +1,10 @@
 import type { Channel } from './channel.js'
-import { dashboardChannel } from './dashboard-channel.js'
 
 /** The channels this process can deliver through; a channel without credentials is absent. */
 export class ChannelRegistry {
   private readonly channels = new Map<string, Channel>()
 
   constructor(channels: Channel[] = []) {
-    this.register(dashboardChannel)
     channels.forEach((c) => this.register(c))
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { KeySpace } from '../../plugins/plugin.js'
 
 /** A typed answer read from someone's words, waiting for that person's one-tap confirmation. */
 export interface Proposal {
@@ -16,13 +16,14 @@ const TTL_SECONDS = 60 * 60 * 24
  * what counts is what the model proposed and the schema accepted, never what a client echoes.
  */
 export class ProposalStore {
-  constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {}
+  constructor(private readonly keys: KeySpace) {}
+
+  private get redis() {
+    return this.keys.redis
+  }
 
   private key(id: string): string {
-    return `${this.prefix}:verify:proposal:${id}`
+    return this.keys.key('verify', 'proposal', id)
   }
 
   async save(proposal: Proposal): Promise<string> {
