@@ -1,0 +1,47 @@
+"""Fixtures: one real Holdpoint for the whole session, and a private one for tests that
+kill their server. Both run from this checkout against the Redis at $REDIS_URL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from support.server import Holdpoint, delete_keys, deployment_env
+
+
+def _started(env: dict[str, str]) -> Holdpoint:
+    return Holdpoint(env=env).start()
+
+
+@pytest.fixture(scope="session")
+def holdpoint() -> Iterator[Holdpoint]:
+    env = deployment_env()
+    server = _started(env)
+    try:
+        yield server
+    finally:
+        server.stop()
+        delete_keys(env["HOLDPOINT_KEY_PREFIX"])
+
+
+@pytest.fixture
+def private_holdpoint() -> Iterator[Holdpoint]:
+    """A deployment of its own, for tests that kill and restart the server."""
+    env = deployment_env()
+    server = _started(env)
+    try:
+        yield server
+    finally:
+        server.stop()
+        delete_keys(env["HOLDPOINT_KEY_PREFIX"])
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_holdpoint_config(monkeypatch: pytest.MonkeyPatch, tmp_path: os.PathLike[str]) -> None:
+    # Tests pass url/token explicitly; a developer's own HOLDPOINT_* or .data/dev.json must
+    # not leak in (config tests set what they need themselves).
+    for name in ("HOLDPOINT_URL", "HOLDPOINT_API_TOKEN", "HOLDPOINT_DEV_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
