@@ -3,10 +3,19 @@ kill their server. Both run from this checkout against the Redis at $REDIS_URL."
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+# langchain-core and langgraph-sdk import `langchain_protocol` at import time; where the
+# package index lacks it, a types-only stand-in (tests/stubs, see its docstring) lets
+# `import langgraph` work. Never used when the real package is installed.
+if importlib.util.find_spec("langchain_protocol") is None:
+    sys.path.append(str(Path(__file__).parent / "stubs"))
 
 from support.server import Holdpoint, delete_keys, deployment_env
 
