@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
-import threading
 from concurrent.futures import Future
 from datetime import datetime, timedelta
 from queue import Queue
@@ -193,7 +193,9 @@ def test_answer_the_model_refuses_is_response_invalid(holdpoint: Holdpoint) -> N
 
 def test_timeout_without_default_raises(holdpoint: Holdpoint) -> None:
     with pytest.raises(CheckpointTimeoutError) as caught:
-        await_human(task="Nobody will answer", response_model=Decision, timeout="2s", url=holdpoint.url, token=holdpoint.token)
+        await_human(
+            task="Nobody will answer", response_model=Decision, timeout="2s", url=holdpoint.url, token=holdpoint.token
+        )
     assert caught.value.code == "checkpoint_timeout"
     assert caught.value.checkpoint.state == "expired"
 
@@ -227,7 +229,9 @@ def test_cancel_wakes_the_waiter_with_a_typed_error(holdpoint: Holdpoint) -> Non
 
 
 async def test_async_cancel_and_wait(holdpoint: Holdpoint) -> None:
-    checkpoint = create_checkpoint(task="Cancelled from asyncio", response_model=Decision, url=holdpoint.url, token=holdpoint.token)
+    checkpoint = create_checkpoint(
+        task="Cancelled from asyncio", response_model=Decision, url=holdpoint.url, token=holdpoint.token
+    )
     await cancel_checkpoint_async(checkpoint.id, url=holdpoint.url, token=holdpoint.token)
     with pytest.raises(CheckpointCancelledError):
         wait_for_checkpoint(checkpoint.id, response_model=Decision, url=holdpoint.url, token=holdpoint.token)
@@ -235,7 +239,11 @@ async def test_async_cancel_and_wait(holdpoint: Holdpoint) -> None:
 
 def test_wait_for_checkpoint_reports_who_answered(holdpoint: Holdpoint) -> None:
     checkpoint = create_checkpoint(
-        task="Durable flow", response_model=Decision, metadata={"runId": "run_7"}, url=holdpoint.url, token=holdpoint.token
+        task="Durable flow",
+        response_model=Decision,
+        metadata={"runId": "run_7"},
+        url=holdpoint.url,
+        token=holdpoint.token,
     )
     assert checkpoint.state in ("pending", "delivered")
     assert checkpoint.links.dashboard.endswith(checkpoint.id)

@@ -98,7 +98,11 @@ async def test_same_key_replays_and_different_body_conflicts(holdpoint: Holdpoin
     assert again.id == first.id
     with pytest.raises(IdempotencyConflictError) as caught:
         await create_checkpoint_async(
-            task="Refund order 2?", response_model=Decision, idempotency_key=key, url=holdpoint.url, token=holdpoint.token
+            task="Refund order 2?",
+            response_model=Decision,
+            idempotency_key=key,
+            url=holdpoint.url,
+            token=holdpoint.token,
         )
     assert caught.value.code == "idempotency_conflict"
     assert caught.value.status == 409

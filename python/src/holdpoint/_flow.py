@@ -15,7 +15,7 @@ import json
 import time
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar
 
 import httpx
 
@@ -57,7 +57,7 @@ class RetryableFailure(Exception):
         self.retry_after = retry_after
 
 
-Effect = Union[Attempt, Pause]
+Effect = Attempt | Pause
 #: A call written against the effects above: yields effects, gets their results sent back.
 Flow = Generator[Effect, Any, T]
 

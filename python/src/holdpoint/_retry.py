@@ -29,7 +29,7 @@ DEFAULT_RETRY_POLICY = RetryPolicy()
 
 def backoff_delay(failures: int, policy: RetryPolicy) -> float:
     """Delay before retry number ``failures`` (0-based): half fixed, half random, so clients spread out."""
-    ceiling = min(policy.max_delay, policy.initial_delay * 2 ** min(failures, 30))
+    ceiling: float = min(policy.max_delay, policy.initial_delay * 2.0 ** min(failures, 30))
     return ceiling / 2 + random.random() * (ceiling / 2)
 
 

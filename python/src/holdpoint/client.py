@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar
 
 import httpx
 
@@ -21,7 +21,7 @@ from .models import Checkpoint
 
 T = TypeVar("T")
 
-OnCreated = Callable[[Checkpoint], Union[None, Awaitable[None]]]
+OnCreated = Callable[[Checkpoint], None | Awaitable[None]]
 
 
 def _sync(flow: Any, conn: Connection) -> Any:

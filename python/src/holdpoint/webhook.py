@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Protocol, Union
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
@@ -32,8 +32,8 @@ class _HasItems(Protocol):
 
 
 #: A plain dict, or any headers object with ``items()`` (Starlette, Flask/Werkzeug, httpx).
-WebhookHeaders = Union[Mapping[str, Any], _HasItems]
-Body = Union[str, bytes, bytearray]
+WebhookHeaders = Mapping[str, Any] | _HasItems
+Body = str | bytes | bytearray
 
 
 def _header(headers: WebhookHeaders, name: str) -> str | None:
