@@ -63,7 +63,8 @@ def _parsed(checkpoint: Checkpoint, response_model: Any) -> WaitResult[Any]:
     try:
         value = adapter_for(response_model).validate_python(checkpoint.response)
     except ValidationError as error:
-        raise CheckpointResponseInvalidError(checkpoint, field_errors(error)) from error
+        # from None: the chained ValidationError would print the answer into tracebacks and logs.
+        raise CheckpointResponseInvalidError(checkpoint, field_errors(error)) from None
     return WaitResult(response=value, responded_by=checkpoint.responded_by, checkpoint=checkpoint)
 
 

@@ -71,11 +71,19 @@ class Checkpoint(_Wire):
         return is_terminal_state(self.state)
 
 
+def describe_without_values(error: ValidationError) -> str:
+    """A ValidationError's paths and messages without the offending values: those may be
+    payloads or answers, which must not end up in logs."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in error.errors(include_input=False)
+    )
+
+
 def read_checkpoint(body: object, what: str) -> Checkpoint:
     try:
         return Checkpoint.model_validate(body)
     except ValidationError as error:
-        raise HoldpointProtocolError(f"{what} did not return a checkpoint: {error}") from error
+        raise HoldpointProtocolError(f"{what} did not return a checkpoint: {describe_without_values(error)}") from None
 
 
 ResumeEventType = Literal["checkpoint.resolved", "checkpoint.expired", "checkpoint.cancelled", "checkpoint.rejected"]

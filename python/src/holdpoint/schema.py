@@ -54,5 +54,6 @@ def validated(model: Any, value: object, where: str, label: str) -> Any:
     except ValidationError as error:
         errors = field_errors(error, where)
         summary = "; ".join(f"{e['path']} {e['message']}" for e in errors)
-        raise CheckpointValidationError(f"{label} does not match its schema: {summary}", errors) from error
+        # from None: the chained ValidationError would print the payload into tracebacks and logs.
+        raise CheckpointValidationError(f"{label} does not match its schema: {summary}", errors) from None
     return adapter.dump_python(parsed, mode="json", by_alias=True)

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from .errors import WebhookVerificationError
-from .models import ResumeEvent
+from .models import ResumeEvent, describe_without_values
 
 _SECRET_PREFIX = "whsec_"
 _TIMESTAMP = re.compile(r"\d{1,15}")
@@ -143,4 +143,5 @@ def verify_webhook(
     try:
         return ResumeEvent.model_validate(parsed)
     except ValidationError as error:
-        raise WebhookVerificationError("invalid_payload", f"The signed body is not a resume event: {error}") from error
+        reason = describe_without_values(error)
+        raise WebhookVerificationError("invalid_payload", f"The signed body is not a resume event: {reason}") from None
