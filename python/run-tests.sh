@@ -26,7 +26,8 @@ fi
 export PIP_RETRIES="${PIP_RETRIES:-1}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-venv="$here/.venv"
+# HOLDPOINT_VENV: another venv location, e.g. one per Python version.
+venv="${HOLDPOINT_VENV:-$here/.venv}"
 pip="$venv/bin/pip"
 stamp="$venv/.holdpoint-installed"
 want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
