@@ -13,7 +13,7 @@ from typing import Any, TypedDict
 import pytest
 from pydantic import BaseModel
 
-from holdpoint import CheckpointCancelledError
+from holdpoint import CheckpointCancelledError, webhook_headers
 from support.receiver import Delivery, WebhookReceiver
 from support.server import Holdpoint
 
@@ -183,3 +183,26 @@ async def test_async_graph_cancelled_checkpoint_raises_inside_the_node(holdpoint
         assert h.asks == 2 and len(h.errors) == 1
     finally:
         h.close()
+
+
+def test_deliveries_that_cannot_resume_anything(holdpoint: Holdpoint, harness: Harness) -> None:
+    def signed(metadata: dict[str, Any]) -> tuple[dict[str, str], str]:
+        body = json.dumps(
+            {
+                "type": "checkpoint.resolved",
+                "timestamp": "2026-11-25T19:00:00Z",
+                "data": {
+                    "checkpointId": "cp_elsewhere",
+                    "state": "resolved",
+                    "response": {"approved": True},
+                    "metadata": metadata,
+                },
+            }
+        )
+        return webhook_headers(holdpoint.webhook_secret, f"msg_{time.time_ns()}", body), body
+
+    # Not asked from a node: 410, so Holdpoint stops retrying.
+    assert harness.receiver.handle(*signed({"runId": "x"})).status == 410
+    # Asked from a thread that has not saved its interrupt (yet): 409, so Holdpoint retries.
+    early = harness.receiver.handle(*signed({"langgraph": {"threadId": "never-ran"}}))
+    assert (early.status, early.outcome) == (409, "not-interrupted-yet")

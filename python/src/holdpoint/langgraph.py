@@ -12,7 +12,7 @@ import asyncio
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar
 
@@ -220,6 +220,8 @@ class ResumableGraph(Protocol):
     async def ainvoke(self, input: Any, config: Any) -> Any: ...
     def get_state(self, config: Any) -> Any: ...
     def get_state_history(self, config: Any, *, limit: int | None = None) -> Iterable[Any]: ...
+    async def aget_state(self, config: Any) -> Any: ...
+    def aget_state_history(self, config: Any, *, limit: int | None = None) -> AsyncIterator[Any]: ...
 
 
 Outcome = Literal["resuming", "already-resumed", "not-interrupted-yet", "invalid-signature", "no-thread"]
@@ -250,6 +252,38 @@ def _find_interrupt(snapshot: Any, checkpoint_id: str) -> tuple[Any, Any] | None
     return None
 
 
+_Plan = tuple[ReceiverAnswer, "Command[Any] | None", dict[str, Any]]
+
+
+def _thread_config(event: ResumeEvent) -> dict[str, Any] | None:
+    position = event.data.metadata.get("langgraph")
+    thread_id = position.get("threadId") if isinstance(position, Mapping) else None
+    return {"configurable": {"thread_id": thread_id}} if isinstance(thread_id, str) else None
+
+
+def _no_thread(event: ResumeEvent) -> _Plan:
+    # 410 tells Holdpoint to stop: a checkpoint not asked from a node can never resume one.
+    return ReceiverAnswer(410, "no-thread", event.data.checkpoint_id), None, {}
+
+
+def _decide(event: ResumeEvent, config: dict[str, Any], found: tuple[Any, Any] | None, answered: bool) -> _Plan:
+    """What to do with a verified event; the Command when the graph must be resumed."""
+    checkpoint_id = event.data.checkpoint_id
+    if found is None:
+        if answered:
+            return ReceiverAnswer(200, "already-resumed", checkpoint_id), None, config
+        return ReceiverAnswer(409, "not-interrupted-yet", checkpoint_id), None, config
+    task, pending = found
+    if getattr(task, "error", None) is not None:
+        # This resume already ran and the node raised (reported through on_error); a
+        # redelivery must not run the node again.
+        return ReceiverAnswer(200, "already-resumed", checkpoint_id), None, config
+    value = event.model_dump(mode="json", by_alias=True)
+    # Addressed by interrupt id, so a thread paused in parallel nodes resumes the right one.
+    resume = {pending.id: value} if getattr(pending, "id", None) else value
+    return ReceiverAnswer(202, "resuming", checkpoint_id), Command(resume=resume), config
+
+
 class LangGraphResumeReceiver:
     """Verifies Holdpoint's resume webhook and resumes the graph thread it names.
 
@@ -278,7 +312,8 @@ class LangGraphResumeReceiver:
         self._lock = threading.Lock()
         # checkpoint id -> its resume thread (None while the delivery is still being checked)
         self._threads: dict[str, threading.Thread | None] = {}
-        self._tasks: dict[str, asyncio.Task[None]] = {}
+        # checkpoint id -> its resume task (a bare future while the delivery is still being checked)
+        self._tasks: dict[str, asyncio.Future[None]] = {}
 
     def __repr__(self) -> str:
         return f"LangGraphResumeReceiver(graph={self.graph!r})"
@@ -291,40 +326,34 @@ class LangGraphResumeReceiver:
         except WebhookVerificationError:
             return ReceiverAnswer(401, "invalid-signature")
 
-    @staticmethod
-    def _thread_of(event: ResumeEvent) -> str | None:
-        position = event.data.metadata.get("langgraph")
-        thread_id = position.get("threadId") if isinstance(position, Mapping) else None
-        return thread_id if isinstance(thread_id, str) else None
-
     def _already_answered(self, config: dict[str, Any], checkpoint_id: str) -> bool:
         return any(
             _find_interrupt(snapshot, checkpoint_id) is not None
             for snapshot in self.graph.get_state_history(config, limit=self.history_limit)
         )
 
-    def _plan(self, event: ResumeEvent) -> tuple[ReceiverAnswer, Command[Any] | None, dict[str, Any]]:
-        """What to do with a verified event; the Command when the graph must be resumed."""
-        checkpoint_id = event.data.checkpoint_id
-        thread_id = self._thread_of(event)
-        config: dict[str, Any] = {"configurable": {"thread_id": thread_id}}
-        # 410 tells Holdpoint to stop: a checkpoint not asked from a node can never resume one.
-        if thread_id is None:
-            return ReceiverAnswer(410, "no-thread", checkpoint_id), None, config
-        found = _find_interrupt(self.graph.get_state(config), checkpoint_id)
-        if found is None:
-            if self._already_answered(config, checkpoint_id):
-                return ReceiverAnswer(200, "already-resumed", checkpoint_id), None, config
-            return ReceiverAnswer(409, "not-interrupted-yet", checkpoint_id), None, config
-        task, pending = found
-        if getattr(task, "error", None) is not None:
-            # This resume already ran and the node raised (reported through on_error); a
-            # redelivery must not run the node again.
-            return ReceiverAnswer(200, "already-resumed", checkpoint_id), None, config
-        value = event.model_dump(mode="json", by_alias=True)
-        # Addressed by interrupt id, so a thread paused in parallel nodes resumes the right one.
-        resume = {pending.id: value} if getattr(pending, "id", None) else value
-        return ReceiverAnswer(202, "resuming", checkpoint_id), Command(resume=resume), config
+    async def _already_answered_async(self, config: dict[str, Any], checkpoint_id: str) -> bool:
+        async for snapshot in self.graph.aget_state_history(config, limit=self.history_limit):
+            if _find_interrupt(snapshot, checkpoint_id) is not None:
+                return True
+        return False
+
+    def _plan(self, event: ResumeEvent) -> _Plan:
+        config = _thread_config(event)
+        if config is None:
+            return _no_thread(event)
+        found = _find_interrupt(self.graph.get_state(config), event.data.checkpoint_id)
+        answered = found is None and self._already_answered(config, event.data.checkpoint_id)
+        return _decide(event, config, found, answered)
+
+    async def _plan_async(self, event: ResumeEvent) -> _Plan:
+        # The async state API, so async checkpointers (which refuse sync reads) work too.
+        config = _thread_config(event)
+        if config is None:
+            return _no_thread(event)
+        found = _find_interrupt(await self.graph.aget_state(config), event.data.checkpoint_id)
+        answered = found is None and await self._already_answered_async(config, event.data.checkpoint_id)
+        return _decide(event, config, found, answered)
 
     def _report(self, error: BaseException, event: ResumeEvent) -> None:
         if self.on_error is not None:
@@ -393,10 +422,9 @@ class LangGraphResumeReceiver:
             return ReceiverAnswer(202, "resuming", checkpoint_id)
         # No await between the check above and the claim below: asyncio cannot interleave here.
         claim: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._tasks[checkpoint_id] = asyncio.ensure_future(claim)
+        self._tasks[checkpoint_id] = claim
         try:
-            # The state reads are synchronous checkpointer calls; off the loop so they cannot stall it.
-            answer, command, config = await asyncio.to_thread(self._plan, verified)
+            answer, command, config = await self._plan_async(verified)
         except BaseException:
             self._tasks.pop(checkpoint_id, None)
             raise
