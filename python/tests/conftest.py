@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,12 @@ def _started(env: dict[str, str]) -> Holdpoint:
     return Holdpoint(env=env).start()
 
 
+def _clean_up(server: Holdpoint) -> None:
+    server.stop()
+    delete_keys(server.env["HOLDPOINT_KEY_PREFIX"])
+    shutil.rmtree(server.env["HOLDPOINT_DATA_DIR"], ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def holdpoint() -> Iterator[Holdpoint]:
     env = deployment_env()
@@ -31,8 +38,7 @@ def holdpoint() -> Iterator[Holdpoint]:
     try:
         yield server
     finally:
-        server.stop()
-        delete_keys(env["HOLDPOINT_KEY_PREFIX"])
+        _clean_up(server)
 
 
 @pytest.fixture
@@ -43,8 +49,7 @@ def private_holdpoint() -> Iterator[Holdpoint]:
     try:
         yield server
     finally:
-        server.stop()
-        delete_keys(env["HOLDPOINT_KEY_PREFIX"])
+        _clean_up(server)
 
 
 @pytest.fixture(autouse=True)
