@@ -17,6 +17,8 @@ beforeAll(async () => {
   client = await httpClient(hp.url, hp.token)
 })
 afterAll(async () => {
+  delete process.env.HOLDPOINT_MCP_PROGRESS_INTERVAL_MS
+  delete process.env.HOLDPOINT_MCP_APPROVAL_TIMEOUT_SECONDS
   await client?.close()
   await hp?.close()
   if (hp) await deleteKeys(testRedisUrl(), hp.prefix)
