@@ -29,7 +29,7 @@ const INSTRUCTIONS =
   'approve_tool_use is a permission prompt for tool calls.'
 
 export function createMcpServer(api: AgentApi, options: McpOptions = {}): McpServer {
-  const server = new McpServer({ name: 'holdpoint', title: 'Holdpoint', version }, { instructions: INSTRUCTIONS, capabilities: { logging: {} } })
+  const server = new McpServer({ name: 'holdpoint', title: 'Holdpoint', version }, { instructions: INSTRUCTIONS })
   registerAskTools(server, api, options)
   registerApproveToolUse(server, api, options)
   registerCheckpointResource(server, api)
