@@ -36,6 +36,8 @@ export function mcpEndpoint(deps: McpEndpointDeps): Middleware<AgentState> {
       ctx.set('allow', 'POST')
       throw problem(405, 'method-not-allowed', 'Method not allowed', 'This MCP endpoint is stateless: send JSON-RPC with POST.')
     }
+    // Names the route for the request metrics and log in http/app.ts (which read koa-router's field).
+    Object.assign(ctx, { _matchedRoute: MCP_PATH })
     const body = await readJson(ctx, deps.bodyLimit)
     const server = createMcpServer(inProcessAgentApi(deps, ctx.state.principal), options)
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined })

@@ -245,3 +245,24 @@ describe('MCP rate limit', () => {
     }
   })
 })
+
+describe('/mcp with every module mounted', () => {
+  it('is not answered by a module ahead of the gate: 401 without a token, 405 for GET with one', async () => {
+    const full = await startHoldpoint({ worker: false })
+    try {
+      const post = await fetch(`${full.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+      expect(post.status).toBe(401)
+      const get = await fetch(`${full.url}/mcp`, { headers: { accept: 'text/event-stream' } })
+      expect(get.status).toBe(401)
+      const getWithToken = await fetch(`${full.url}/mcp`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${full.token}` } })
+      expect(getWithToken.status).toBe(405)
+      expect(getWithToken.headers.get('allow')).toBe('POST')
+      const c = await httpClient(full.url, full.token)
+      expect((await c.listTools()).tools).toHaveLength(4)
+      await c.close()
+    } finally {
+      await full.close()
+      await deleteKeys(testRedisUrl(), full.prefix)
+    }
+  })
+})
