@@ -8,6 +8,7 @@ import { checkpointRoutes, type CheckpointRoutesDeps } from './routes/checkpoint
 import { healthRoutes, type HealthDeps } from './routes/health.js'
 import { randomUUID } from 'node:crypto'
 import { withLogContext } from '../plugins/log-context.js'
+import { MCP_PATH, mcpEndpoint } from '../mcp/http-endpoint.js'
 
 export interface HttpDeps extends CheckpointRoutesDeps, HealthDeps {
   /** Plugin routes (inbound channel endpoints, the dashboard), mounted ahead of the agent API. */
@@ -81,7 +82,8 @@ export function createHttpApp(deps: HttpDeps): Koa {
   // Per token, after authentication, so one runaway agent cannot starve the others.
   const apiLimit = rateLimit(limiter, { scope: 'api', limit: deps.rateLimits.apiPerMinute, windowSeconds: 60 }, (ctx) => String(ctx.state.principal))
   app.use(async (ctx, next) => {
-    if (ctx.path !== '/v1' && !ctx.path.startsWith('/v1/')) {
+    // MCP (Streamable HTTP) is the agent API by another protocol: same tokens, same limit.
+    if (ctx.path !== '/v1' && !ctx.path.startsWith('/v1/') && ctx.path !== MCP_PATH) {
       await next()
       return
     }
@@ -90,6 +92,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
     })
   })
   for (const mount of deps.agentMounts) app.use(mount)
+  app.use(mcpEndpoint({ engine: deps.engine, changes: deps.changes, capabilities: deps.capabilities, publicUrl: deps.publicUrl, bodyLimit: deps.bodyLimit, logger: log }))
   app.use(agent.routes())
   app.use(agent.allowedMethods())
   return app

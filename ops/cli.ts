@@ -24,8 +24,10 @@ const USAGE = `holdpoint <command>
   machine export             write the state machine for Stately's editor [--out file]
   doctor                     check Redis settings and each configured channel's credentials
   health                     exit 0 when Redis answers and a worker is alive (container health checks)
+  mcp                        MCP server on stdio for agents (Claude Code, Cursor, …): ask_human,
+                             wait_for_answer, cancel_request, approve_tool_use
 
-API commands use HOLDPOINT_URL and HOLDPOINT_API_TOKEN, or the dev-mode file .data/dev.json.`
+API commands and mcp use HOLDPOINT_URL and HOLDPOINT_API_TOKEN, or the dev-mode file .data/dev.json.`
 
 type Flags = Record<string, string | boolean | undefined>
 
@@ -176,6 +178,12 @@ async function run(argv: string[]): Promise<number> {
       if (args[0] !== 'export') throw new UsageError('usage: holdpoint machine export [--out file]')
       process.stdout.write(`machine definition written to ${await exportMachine(str(flags, 'out') ?? DEFAULT_MACHINE_FILE)}\n`)
       return 0
+    }
+    case 'mcp': {
+      // Loaded on demand: the MCP SDK is only needed by this command.
+      const { runStdioServer } = await import('../mcp/stdio.js')
+      await runStdioServer()
+      return -1
     }
     case 'doctor':
       return doctor()
