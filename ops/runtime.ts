@@ -12,6 +12,7 @@ import { Engine } from '../engine/engine.js'
 import { EventRefused } from '../engine/errors.js'
 import { FieldCipher } from '../engine/field-cipher.js'
 import { Keyring } from '../engine/keyring.js'
+import { configureValidation, warmValidation } from '../engine/json-schema.js'
 import type { Capabilities } from '../engine/validate-create.js'
 import { createHttpApp } from '../http/app.js'
 import { BullmqEffectDispatcher } from '../queues/effect-dispatcher.js'
@@ -70,6 +71,9 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
   bullConnection.on('error', (e) => logger.error({ err: e.message }, 'redis (queues) connection error'))
 
   const keyring = new Keyring(config.secretKeys)
+  // Process-wide: every runtime in a process shares one validation pool.
+  configureValidation(config.validation)
+  if (options.server) warmValidation()
   const store = new CheckpointStore(redis, config.keyPrefix, new FieldCipher(keyring))
   const queues = new QueueSet(bullConnection, config.keyPrefix, (error, queue) => logger.error({ err: error.message, queue }, 'queue error'))
   const metrics = new Metrics({ queues, redis, prefix: config.keyPrefix })
