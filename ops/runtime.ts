@@ -185,6 +185,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
       keyPrefix: config.keyPrefix,
       rateLimits: config.rateLimits,
       trustProxy: config.trustProxy,
+      tokenScope: { mode: config.tokenScope, operators: new Set(config.operatorTokens) },
     })
     const server: Server = createServer(app.callback())
     // Long-polls hold requests open for up to a minute; keep idle sockets a little longer.
