@@ -90,12 +90,7 @@ export class ValidationPool {
     const worker = startSchemaWorker({
       workerData: settings,
       resourceLimits: { maxOldGenerationSizeMb: this.limits.workerHeapMb, maxYoungGenerationSizeMb: 32 },
-      // A worker's stray console output must not reach the server's log unescaped.
-      stdout: true,
-      stderr: true,
     })
-    worker.stdout.resume()
-    worker.stderr.resume()
     const slot: Slot = { worker, ready: false }
     this.slots.push(slot)
     this.stats.started++

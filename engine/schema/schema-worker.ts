@@ -10,6 +10,12 @@ import type { WorkerReply, WorkerSettings, WorkerTask } from './protocol.js'
  * to guard against slowness; it only turns every outcome into problems.
  */
 
+// Nothing a schema contains may reach the server's output unescaped (a format name once
+// forged log lines through ajv's console warnings). The compiler gets its own logger
+// (compile.ts); this catches any library that still prints. Piping the worker's stdio
+// instead would keep the process alive after the last validation.
+for (const name of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) console[name] = () => undefined
+
 const settings = workerData as WorkerSettings
 const cache = new CompiledCache(settings.cacheEntries, settings.cacheBytes)
 
