@@ -17,6 +17,8 @@ interface Slot {
   current?: Pending & { id: number; timer: NodeJS.Timeout }
 }
 
+const STARTUP_LIMIT_MS = 30_000
+
 const where = (task: Task) => (task.op === 'schema' ? task.at : task.base)
 
 /** Stats for tests and the operator: how often the budget had to be enforced. */
@@ -72,7 +74,7 @@ export class ValidationPool {
     while (this.queue.length > 0) {
       const slot = this.slots.find((s) => s.ready && !s.current)
       if (!slot) {
-        if (this.slots.length < this.limits.workers) this.spawn()
+        while (this.slots.length < this.limits.workers) this.spawn()
         break
       }
       const pending = this.queue.shift()!
@@ -94,8 +96,12 @@ export class ValidationPool {
     const slot: Slot = { worker, ready: false }
     this.slots.push(slot)
     this.stats.started++
+    // A worker that never reports ready would leave its callers waiting for good.
+    const startup = setTimeout(() => this.retire(slot, 'cannot be checked: the validator did not start'), STARTUP_LIMIT_MS)
+    startup.unref()
     worker.on('message', (message: WorkerReply | { ready: true }) => {
       if ('ready' in message) {
+        clearTimeout(startup)
         slot.ready = true
         this.dispatch()
         return

@@ -201,3 +201,25 @@ describe('error lists stay small', () => {
     ])
   })
 })
+
+describe('over-budget requests are refused with a 422 naming the limit', () => {
+  const create = async (body: Record<string, unknown>) => {
+    const res = await timed('POST', '/v1/checkpoints', { task: 'limits', responseSchema: { type: 'object' }, ...body })
+    expect(res.status, res.text).toBe(422)
+    return (JSON.parse(res.text) as { errors: Array<{ path: string; message: string }> }).errors
+  }
+
+  it('names the size, key, depth and time limits', async () => {
+    const big = { type: 'object', properties: Object.fromEntries(Array.from({ length: 4000 }, (_, i) => [`property_${i}`, { type: 'string', description: 'x'.repeat(20) }])) }
+    expect(await create({ payloadSchema: big })).toContainEqual({ path: '/payloadSchema', message: expect.stringMatching(/at most 131072 bytes \(HOLDPOINT_SCHEMA_MAX_BYTES\)/) })
+    const manyKeys = { type: 'object', properties: Object.fromEntries(Array.from({ length: 6000 }, (_, i) => [`p${i}`, {}])) }
+    expect(await create({ payloadSchema: manyKeys })).toContainEqual({ path: '/payloadSchema', message: expect.stringMatching(/more than 5000 properties/) })
+    let deep: Record<string, unknown> = { type: 'string' }
+    for (let i = 0; i < 40; i++) deep = { type: 'object', properties: { a: deep } }
+    expect(await create({ responseSchema: deep })).toContainEqual({ path: '/responseSchema', message: expect.stringMatching(/more than 64 levels deep/) })
+    const slow = await create({ payloadSchema: { type: 'array', uniqueItems: true }, payload: Array.from({ length: 30_000 }, (_, i) => ({ id: i, tags: [i] })) })
+    expect(slow).toContainEqual({ path: '/payload', message: expect.stringMatching(/500 ms time limit \(HOLDPOINT_VALIDATION_TIMEOUT_MS\)/) })
+    const lookahead = await create({ responseSchema: { type: 'string', pattern: '^(?=a)a$' } })
+    expect(lookahead[0]?.message).toMatch(/linear-time engine/)
+  })
+})
