@@ -1,112 +1,74 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import { Ajv2020 } from 'ajv/dist/2020.js'
-import addFormatsModule from 'ajv-formats'
 import { createHash } from 'node:crypto'
-import { pointer, type FieldProblem } from './problems.js'
+import type { FieldProblem } from './problems.js'
+import { limitsFromEnv, type ValidationLimits } from './schema/limits.js'
+import { ValidationPool, type PoolStats } from './schema/pool.js'
+import { shapeProblems } from './schema/shape.js'
 
 /**
- * Server-side validation of answers against the agent's JSON Schema. Schemas are compiled
- * once and cached by content hash: the same agent sends the same schema many times.
+ * Validation of agents' JSON Schemas and of values against them, on a budget. Agents are
+ * untrusted, so schemas compile and run in worker threads (engine/schema/pool.ts) under a
+ * time and heap limit, patterns run on a linear-time engine, each schema compiles in its
+ * own scope, and sizes and error lists are capped. See SECURITY.md, "Schema validation".
  */
 
-// ajv-formats ships CommonJS with a default export that NodeNext sees as the module object.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv | Ajv2020) => void
+export type { ValidationLimits } from './schema/limits.js'
+export { DEFAULT_LIMITS } from './schema/limits.js'
 
-const DRAFT_07 = /draft-0[4-7]/
-const options = { allErrors: true, strict: false, validateFormats: true } as const
-const draft07 = new Ajv(options)
-const draft2020 = new Ajv2020(options)
-addFormats(draft07)
-addFormats(draft2020)
+let limits: ValidationLimits = limitsFromEnv()
+let pool: ValidationPool | undefined
 
-const cache = new Map<string, ValidateFunction>()
-const CACHE_LIMIT = 2000
+const thePool = () => (pool ??= new ValidationPool(limits))
 
-function compilerFor(schema: Record<string, unknown>): Ajv | Ajv2020 {
-  const declared = typeof schema.$schema === 'string' ? schema.$schema : ''
-  return DRAFT_07.test(declared) ? draft07 : draft2020
+/**
+ * Sets the limits (the runtime passes its config). A change restarts the pool: validations
+ * in flight are answered with a problem, so change limits at start, not under load.
+ */
+export function configureValidation(next: Partial<ValidationLimits>): void {
+  const merged = { ...limits, ...next }
+  if (JSON.stringify(merged) === JSON.stringify(limits)) return
+  limits = merged
+  const old = pool
+  pool = undefined
+  if (old) void old.close()
+}
+
+export function validationLimits(): Readonly<ValidationLimits> {
+  return limits
+}
+
+/** Starts the validation workers ahead of the first request. */
+export function warmValidation(): void {
+  thePool().warm()
+}
+
+/** Stops the validation workers (they restart on the next validation). */
+export async function closeValidation(): Promise<void> {
+  const old = pool
+  pool = undefined
+  await old?.close()
+}
+
+export function validationStats(): Readonly<PoolStats> | undefined {
+  return pool?.stats
 }
 
 export function schemaHash(schema: unknown): string {
-  return createHash('sha256').update(JSON.stringify(schema)).digest('base64url')
+  return hashText(JSON.stringify(schema) ?? 'undefined')
 }
 
-/** Compiles (or fetches) a validator; throws with a readable message for an invalid schema. */
-export function compileSchema(schema: Record<string, unknown>): ValidateFunction {
-  const key = schemaHash(schema)
-  const hit = cache.get(key)
-  if (hit) return hit
-  const compiled = compilerFor(schema).compile(schema)
-  if (cache.size >= CACHE_LIMIT) {
-    const oldest = cache.keys().next()
-    if (!oldest.done) cache.delete(oldest.value)
-  }
-  cache.set(key, compiled)
-  return compiled
-}
+const hashText = (text: string) => createHash('sha256').update(text).digest('base64url')
 
 /** Problems with a schema itself, reported at `at` (e.g. `/responseSchema`). */
-/** Async because validation is budgeted work that may leave the event loop. */
-export function schemaProblems(schema: Record<string, unknown>, at: string): Promise<FieldProblem[]> {
-  return Promise.resolve(schemaProblemsNow(schema, at))
-}
-
-function schemaProblemsNow(schema: Record<string, unknown>, at: string): FieldProblem[] {
-  let validate: ValidateFunction
-  try {
-    validate = compileSchema(schema)
-  } catch (error) {
-    return [{ path: at, message: `not a valid JSON Schema: ${(error as Error).message}` }]
-  }
-  // A `$ref` loop that does not consume the value (`{"$ref": "#"}`) recurses forever on any
-  // input; one trial run finds it now rather than on every answer later.
-  for (const trial of [null, {}, [], '']) {
-    if (runsAway(validate, trial)) return [{ path: at, message: 'the schema refers to itself without end ($ref loop)' }]
-  }
-  return []
-}
-
-function runsAway(validate: ValidateFunction, value: unknown): boolean {
-  try {
-    validate(value)
-    return false
-  } catch (error) {
-    if (error instanceof RangeError) return true
-    throw error
-  }
-}
-
-function describe(error: ErrorObject): FieldProblem {
-  // A missing property fails at its parent; point at the property itself, which is what a form shows.
-  if (error.keyword === 'required') {
-    const missing = (error.params as { missingProperty: string }).missingProperty
-    return { path: `${error.instancePath}${pointer([missing])}`, message: 'is required' }
-  }
-  if (error.keyword === 'additionalProperties') {
-    const extra = (error.params as { additionalProperty: string }).additionalProperty
-    return { path: `${error.instancePath}${pointer([extra])}`, message: 'is not allowed by the schema' }
-  }
-  return { path: error.instancePath, message: error.message ?? 'is invalid' }
+export async function schemaProblems(schema: Record<string, unknown>, at: string): Promise<FieldProblem[]> {
+  const schemaText = JSON.stringify(schema)
+  const shape = shapeProblems(schema, Buffer.byteLength(schemaText), at, limits)
+  if (shape.length > 0) return shape
+  return thePool().run({ op: 'schema', key: hashText(schemaText), schemaText, at })
 }
 
 /** Problems with `value` against `schema`, with paths prefixed by `base` (e.g. `/response`). */
-export function valueProblems(schema: Record<string, unknown>, value: unknown, base = ''): Promise<FieldProblem[]> {
-  return Promise.resolve(valueProblemsNow(schema, value, base))
-}
-
-function valueProblemsNow(schema: Record<string, unknown>, value: unknown, base: string): FieldProblem[] {
-  const validate = compileSchema(schema)
-  let ok: boolean
-  try {
-    ok = validate(value)
-  } catch (error) {
-    // A schema whose loop only some values reach: refuse the value, not the server.
-    if (error instanceof RangeError) return [{ path: base, message: 'cannot be checked: the schema recurses without end for this value' }]
-    throw error
-  }
-  if (ok) return []
-  return (validate.errors ?? []).map((e) => {
-    const p = describe(e)
-    return { path: `${base}${p.path}`, message: p.message }
-  })
+export async function valueProblems(schema: Record<string, unknown>, value: unknown, base = ''): Promise<FieldProblem[]> {
+  const schemaText = JSON.stringify(schema)
+  const valueText = value === undefined ? null : JSON.stringify(value)
+  return thePool().run({ op: 'value', key: hashText(schemaText), schemaText, valueText, base, maxErrors: limits.maxErrors })
 }

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { parseSecretKeys, type SecretKey } from '../engine/keyring.js'
 import type { LoadedPlugin, Plugin } from '../plugins/plugin.js'
 import { PLUGINS } from './plugins.js'
+import { DEFAULT_LIMITS } from '../engine/schema/limits.js'
 
 /**
  * Configuration from the environment, validated once at start. Names are fixed by the
@@ -70,6 +71,14 @@ const envSchema = z
     HOLDPOINT_RATE_LIMIT_API: z.coerce.number().int().min(0).default(6000),
     HOLDPOINT_RATE_LIMIT_LINKS: z.coerce.number().int().min(0).default(60),
     HOLDPOINT_TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(1),
+    HOLDPOINT_VALIDATION_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(DEFAULT_LIMITS.timeoutMs),
+    HOLDPOINT_VALIDATION_WORKERS: z.coerce.number().int().min(1).max(64).default(DEFAULT_LIMITS.workers),
+    HOLDPOINT_SCHEMA_MAX_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_LIMITS.maxSchemaBytes),
+    HOLDPOINT_TOKEN_SCOPE: z.enum(['all', 'own']).default('all'),
+    HOLDPOINT_OPERATOR_TOKENS: z
+      .string()
+      .optional()
+      .transform((v) => (v ?? '').split(',').map((n) => n.trim()).filter(Boolean)),
     ANTHROPIC_API_KEY: optionalString,
     ANTHROPIC_BASE_URL: url.optional(),
     OPENAI_API_KEY: optionalString,
@@ -81,6 +90,11 @@ const envSchema = z
       for (const name of ['HOLDPOINT_API_TOKENS', 'HOLDPOINT_WEBHOOK_SECRET', 'HOLDPOINT_SECRET_KEYS'] as const) {
         if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when NODE_ENV=production' })
       }
+    }
+    const tokenNames = new Set((env.HOLDPOINT_API_TOKENS ?? []).map((t) => t.name))
+    const unknownOperators = env.HOLDPOINT_OPERATOR_TOKENS.filter((name) => env.HOLDPOINT_API_TOKENS !== undefined && !tokenNames.has(name))
+    if (unknownOperators.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['HOLDPOINT_OPERATOR_TOKENS'], message: `names no token in HOLDPOINT_API_TOKENS: ${unknownOperators.join(', ')}` })
     }
   })
 
@@ -113,6 +127,14 @@ export interface Config {
   rateLimits: { apiPerMinute: number; linksPerMinute: number }
   /** Reverse proxies in front of the server whose X-Forwarded-For may be trusted (0 = none). */
   trustProxy: number
+  /** Budget for agents' JSON Schemas (engine/schema/limits.ts holds the rest of the defaults). */
+  validation: { timeoutMs: number; workers: number; maxSchemaBytes: number }
+  /**
+   * `own`: an agent token sees and acts on only the checkpoints it created; tokens named in
+   * `operatorTokens` still see all. `all` (default): every token sees every checkpoint.
+   */
+  tokenScope: 'all' | 'own'
+  operatorTokens: string[]
   env: Env
   /** Every registered plugin with its own settings read: on, or off with the reason. */
   plugins: LoadedPlugin[]
@@ -160,6 +182,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     allowPrivateWebhooks: env.HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS === undefined ? env.NODE_ENV !== 'production' : env.HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS === 'true',
     rateLimits: { apiPerMinute: env.HOLDPOINT_RATE_LIMIT_API, linksPerMinute: env.HOLDPOINT_RATE_LIMIT_LINKS },
     trustProxy: env.HOLDPOINT_TRUST_PROXY,
+    validation: { timeoutMs: env.HOLDPOINT_VALIDATION_TIMEOUT_MS, workers: env.HOLDPOINT_VALIDATION_WORKERS, maxSchemaBytes: env.HOLDPOINT_SCHEMA_MAX_BYTES },
+    tokenScope: env.HOLDPOINT_TOKEN_SCOPE,
+    operatorTokens: env.HOLDPOINT_OPERATOR_TOKENS,
     env,
     plugins: loaded,
     source: cleaned,

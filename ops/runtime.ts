@@ -19,6 +19,7 @@ import { Engine } from '../engine/engine.js'
 import { EventRefused } from '../engine/errors.js'
 import { FieldCipher } from '../engine/field-cipher.js'
 import { Keyring } from '../engine/keyring.js'
+import { configureValidation, warmValidation } from '../engine/json-schema.js'
 import type { Capabilities } from '../engine/validate-create.js'
 import { createHttpApp } from '../http/app.js'
 import { BullmqEffectDispatcher } from '../queues/effect-dispatcher.js'
@@ -79,6 +80,9 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
   bullConnection.on('error', (e) => logger.error({ err: e.message }, 'redis (queues) connection error'))
 
   const keyring = new Keyring(config.secretKeys)
+  // Process-wide: every runtime in a process shares one validation pool.
+  configureValidation(config.validation)
+  if (options.server) warmValidation()
   const store = new CheckpointStore(redis, config.keyPrefix, new FieldCipher(keyring))
   // The dashboard channel is always on; verification wraps the process's one VerifierSet.
   const verifiers = new VerifierSet({ env: config.env, webhookSecret: config.webhookSecret, ...(options.verifiers && { functions: options.verifiers }) })
@@ -199,6 +203,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
       keyPrefix: config.keyPrefix,
       rateLimits: config.rateLimits,
       trustProxy: config.trustProxy,
+      tokenScope: { mode: config.tokenScope, operators: new Set(config.operatorTokens) },
     })
     const server: Server = createServer(app.callback())
     // Long-polls hold requests open for up to a minute; keep idle sockets a little longer.

@@ -16,6 +16,7 @@ import { CHECKPOINT_STATES, isTerminal, type Actor } from '../../machine/types.j
 import type { AgentState } from '../auth.js'
 import { problem } from '../../plugins/web/problem.js'
 import { readJson } from '../../plugins/web/read-json.js'
+import { ownCheckpointsOnly, SEE_ALL, visibleTo, type TokenScope } from '../token-scope.js'
 import type { ResumeRedriver } from '../../queues/resume-redriver.js'
 
 export interface CheckpointRoutesDeps {
@@ -26,6 +27,8 @@ export interface CheckpointRoutesDeps {
   publicUrl: string
   bodyLimit: number
   redriver: ResumeRedriver
+  /** HOLDPOINT_TOKEN_SCOPE; absent means every token sees every checkpoint. */
+  tokenScope?: TokenScope
 }
 
 const DEFAULT_WAIT_SECONDS = 25
@@ -72,6 +75,8 @@ function checkpointId(ctx: Context): string {
 export function checkpointRoutes(deps: CheckpointRoutesDeps): Router<AgentState> {
   const { engine } = deps
   const router = new Router<AgentState>({ prefix: '/v1/checkpoints' })
+  const scope = deps.tokenScope ?? SEE_ALL
+  router.param('id', ownCheckpointsOnly(scope, engine))
   const view = (cp: Parameters<typeof toView>[0]) => toView(cp, deps.publicUrl)
   const serviceActor = (ctx: Context, actor: string, name?: string): Actor => ({
     channel: 'api',
@@ -103,7 +108,7 @@ export function checkpointRoutes(deps: CheckpointRoutesDeps): Router<AgentState>
     const query = parse(listQuery, ctx.query)
     const { ids, next } = await engine.store.list({ limit: query.limit, ...(query.state && { state: query.state }), ...(query.cursor && { cursor: query.cursor }) })
     const loaded = await Promise.all(ids.map((id) => engine.get(id)))
-    ctx.body = { items: loaded.filter((c) => c !== null).map(view), nextCursor: next }
+    ctx.body = { items: loaded.filter((c) => c !== null).filter((c) => visibleTo(scope, ctx.state.principal, c)).map(view), nextCursor: next }
   })
 
   router.get('/:id', async (ctx) => {
