@@ -14,8 +14,10 @@ import { temporalTarget } from './temporal-target.js'
 export const resumeTargetsModule: ModuleFactory = (ctx) => {
   const { env } = ctx.config
   const queue = queueTarget(ctx.queues.connection, ctx.config.keyPrefix)
-  const temporal = temporalTarget()
-  const targets: ResumeTarget[] = [queue, langgraphTarget(), temporal]
+  // Their addresses come from the agent: the same send-time SSRF check as resume webhooks.
+  const guard = { allowPrivate: ctx.config.allowPrivateWebhooks }
+  const temporal = temporalTarget(guard)
+  const targets: ResumeTarget[] = [queue, langgraphTarget(undefined, guard), temporal]
   if (env.INNGEST_EVENT_KEY !== undefined || env.INNGEST_BASE_URL !== undefined) {
     targets.push(inngestTarget({ eventKey: env.INNGEST_EVENT_KEY, baseUrl: env.INNGEST_BASE_URL }))
   } else {

@@ -10,6 +10,8 @@ import { webhookVerifier } from './webhook-verifier.js'
 export interface VerifierSetOptions {
   env: Pick<Env, 'ANTHROPIC_API_KEY' | 'ANTHROPIC_BASE_URL' | 'OPENAI_API_KEY' | 'OPENAI_BASE_URL'>
   webhookSecret: string
+  /** HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS: the webhook verifier may call private addresses. */
+  allowPrivateWebhooks?: boolean
   functions?: Readonly<Record<string, VerifierFunction>>
 }
 
@@ -27,7 +29,7 @@ export class VerifierSet {
     if (env.ANTHROPIC_API_KEY) this.models.push(anthropicModel({ apiKey: env.ANTHROPIC_API_KEY, baseURL: env.ANTHROPIC_BASE_URL }))
     if (env.OPENAI_API_KEY) this.models.push(openaiModel({ apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL }))
     for (const model of this.models) this.add(modelVerifier(model))
-    this.add(webhookVerifier(options.webhookSecret))
+    this.add(webhookVerifier(options.webhookSecret, fetch, { allowPrivate: options.allowPrivateWebhooks ?? false }))
     for (const [name, fn] of Object.entries(options.functions ?? {})) this.add(functionVerifier(name, fn))
   }
 

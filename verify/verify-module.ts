@@ -13,7 +13,7 @@ import { createVerifyWorker } from './verify-worker.js'
  * `POST /v1/checkpoints/:id/extract` for reading a typed answer from words.
  */
 export const verifyModule: ModuleFactory = (ctx) => {
-  const verifiers = new VerifierSet({ env: ctx.config.env, webhookSecret: ctx.config.webhookSecret, ...(ctx.verifiers && { functions: ctx.verifiers }) })
+  const verifiers = new VerifierSet({ env: ctx.config.env, webhookSecret: ctx.config.webhookSecret, allowPrivateWebhooks: ctx.config.allowPrivateWebhooks, ...(ctx.verifiers && { functions: ctx.verifiers }) })
   const extractor = new FreeTextExtractor(verifiers)
   const log = ctx.logger.child({ module: 'verify' })
   let worker: Worker<VerifyJob> | null = null
