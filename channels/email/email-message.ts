@@ -1,6 +1,6 @@
 import type { CheckpointView } from '../../engine/checkpoint-view.js'
 import { BASE_STYLE, BUTTON_STYLE, escapeHtml } from '../common/html.js'
-import { outcomeLine, payloadLines, timeLeft } from '../common/request-summary.js'
+import { outcomeLine, payloadLines, quoteAgentText, timeLeft } from '../common/request-summary.js'
 
 /**
  * What a recipient reads: the request mail (task, payload summary, time left, and the links
@@ -34,9 +34,11 @@ function payloadHtml(lines: string[]): string {
 export function composeRequestMail(cp: CheckpointView, links: RequestLinks, now = Date.now()): ComposedMail {
   const lines = payloadLines(cp.payload)
   const left = timeLeft(cp.expiresAt, now)
-  const text: string[] = [cp.task, '']
-  if (lines.length > 0) text.push(...lines.map((l) => `  ${l}`), '')
-  text.push(`Time left: ${left} (until ${cp.expiresAt}).`, '')
+  // Everything the agent wrote (task and payload) is quoted under a label; Holdpoint's own
+  // lines (time left, links) are never quoted, so the agent cannot forge a links block.
+  const text: string[] = ['The agent asks:', ...quoteAgentText(cp.task)]
+  if (lines.length > 0) text.push('>', ...lines.flatMap((l) => quoteAgentText(`  ${l}`)))
+  text.push('', `Time left: ${left} (until ${cp.expiresAt}).`, '')
   const html: string[] = [`<div style="${BASE_STYLE}">`, `<p style="font-size:17px;font-weight:600">${escapeHtml(cp.task)}</p>`, payloadHtml(lines)]
   html.push(`<p style="color:#59636e">Time left: ${escapeHtml(left)} (until ${escapeHtml(cp.expiresAt)}).</p>`)
 
@@ -73,7 +75,7 @@ export function composeOutcomeMail(cp: CheckpointView): ComposedMail {
   const line = outcomeLine(cp)
   return {
     subject: `Re: ${baseSubject(cp.task)}`,
-    text: `${line}\n\n${cp.task}\n\nNothing more is needed from you.`,
+    text: [line, '', 'The agent asked:', ...quoteAgentText(cp.task), '', 'Nothing more is needed from you.'].join('\n'),
     html: `<div style="${BASE_STYLE}"><p style="font-weight:600">${escapeHtml(line)}</p><p style="color:#59636e">${escapeHtml(cp.task)}</p><p>Nothing more is needed from you.</p></div>`,
   }
 }
