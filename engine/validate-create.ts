@@ -53,6 +53,11 @@ function capabilityProblems(spec: CreateSpec, caps: Capabilities): FieldProblem[
   if (spec.verify && caps.features.has('verify') && !caps.features.has(`verify:${spec.verify.provider}`)) {
     problems.push({ path: '/verify/provider', message: `the ${spec.verify.provider} verifier is not configured on this server${VERIFIER_HINT[spec.verify.provider] ?? ''}` })
   }
+  // A model costs money per call: a request may name one only from the operator's allow-list.
+  const model = spec.verify?.model
+  if (model !== undefined && (spec.verify?.provider === 'anthropic' || spec.verify?.provider === 'openai') && caps.features.has('verify') && !caps.features.has(`verify:model:${model}`)) {
+    problems.push({ path: '/verify/model', message: 'is not an allowed model on this server (HOLDPOINT_VERIFY_MODELS); leave it out to use the configured default' })
+  }
   if (spec.verify?.provider === 'webhook' && spec.verify.url === undefined) problems.push({ path: '/verify/url', message: 'the webhook verifier needs a url' })
   if (!caps.allowPrivateWebhooks) problems.push(...destinationProblems(spec))
   if (spec.resume) {

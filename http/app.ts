@@ -13,6 +13,8 @@ import { withLogContext } from '../ops/log-context.js'
 export interface HttpDeps extends CheckpointRoutesDeps, HealthDeps {
   /** Module routes (inbound channel endpoints, the dashboard), mounted ahead of the agent API. */
   mounts: Middleware[]
+  /** Module routes under `/v1`, mounted behind the agent API's token check and rate limit. */
+  agentMounts?: Middleware[]
   logger: Logger
   apiTokens: readonly ApiToken[]
   metrics: Metrics
@@ -87,6 +89,9 @@ export function createHttpApp(deps: HttpDeps): Koa {
       await apiLimit(ctx, next)
     })
   })
+  // Behind the gate: a module's agent routes (`/v1/checkpoints/:id/extract`) are authenticated
+  // and counted against the token's budget like the rest of /v1.
+  for (const mount of deps.agentMounts ?? []) app.use(mount)
   app.use(agent.routes())
   app.use(agent.allowedMethods())
   return app

@@ -68,6 +68,8 @@ const envSchema = z
     HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS: z.enum(['true', 'false']).optional(),
     HOLDPOINT_RATE_LIMIT_API: z.coerce.number().int().min(0).default(6000),
     HOLDPOINT_RATE_LIMIT_LINKS: z.coerce.number().int().min(0).default(60),
+    HOLDPOINT_RATE_LIMIT_EXTRACT: z.coerce.number().int().min(0).default(30),
+    HOLDPOINT_VERIFY_MODELS: optionalString,
     HOLDPOINT_TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(1),
     SLACK_BOT_TOKEN: optionalString,
     SLACK_SIGNING_SECRET: optionalString,

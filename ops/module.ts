@@ -38,6 +38,8 @@ export interface HoldpointModule {
   channel?: Channel
   /** Koa middleware mounted ahead of the agent API (inbound endpoints, pages, assets). */
   routes?: Middleware
+  /** Koa middleware mounted inside the agent API's gate (`/v1` token auth and per-token rate limit). */
+  agentRoutes?: Middleware
   resumeTargets?: ResumeTarget[]
   /** Optional request features this module implements (`escalation`, `quorum`, `verify`, …). */
   features?: string[]

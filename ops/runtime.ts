@@ -165,6 +165,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
   if (options.server && changes) {
     const app = createHttpApp({
       mounts: modules.flatMap((m) => (m.routes ? [m.routes] : [])),
+      agentMounts: modules.flatMap((m) => (m.agentRoutes ? [m.agentRoutes] : [])),
       engine,
       changes,
       keyring,

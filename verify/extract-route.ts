@@ -6,6 +6,7 @@ import { CHECKPOINT_ID_PATTERN } from '../engine/ids.js'
 import { problemsFromZod, ValidationFailed } from '../engine/problems.js'
 import { requireAgentToken, type AgentState, type ApiToken } from '../http/auth.js'
 import { problem } from '../http/problem.js'
+import { rateLimit, type FixedWindowLimiter } from '../http/rate-limit.js'
 import { readJson } from '../http/read-json.js'
 import { isTerminal } from '../machine/types.js'
 import type { FreeTextExtractor } from './extractor.js'
@@ -16,6 +17,9 @@ export interface ExtractRouteDeps {
   extractor: FreeTextExtractor
   apiTokens: readonly ApiToken[]
   bodyLimit: number
+  limiter: FixedWindowLimiter
+  /** Extractions per minute per agent token (HOLDPOINT_RATE_LIMIT_EXTRACT); 0 = no limit of its own. */
+  perMinute: number
 }
 
 const extractBody = z.object({ text: z.string().trim().min(1).max(4000) }).strict()
@@ -24,11 +28,15 @@ const extractBody = z.object({ text: z.string().trim().min(1).max(4000) }).stric
  * `POST /v1/checkpoints/:id/extract` `{ text }` → the typed answer a model reads from the
  * words, checked against responseSchema. It changes nothing: the caller shows the proposal
  * and, once the person confirms, submits it as an ordinary answer.
+ *
+ * Every call costs a model call, so it is mounted behind the agent API's gate (token check and
+ * per-token budget) and has a smaller per-token budget of its own on top.
  */
 export function extractRoute(deps: ExtractRouteDeps): Router<AgentState> {
   const router = new Router<AgentState>({ prefix: '/v1/checkpoints' })
-  // Mounted ahead of the agent API's own auth, so it authenticates the same way itself.
-  router.post('/:id/extract', requireAgentToken(deps.apiTokens), async (ctx) => {
+  const limit = rateLimit(deps.limiter, { scope: 'extract', limit: deps.perMinute, windowSeconds: 60 }, (ctx) => String(ctx.state.principal))
+  // The gate has authenticated already; checking again keeps the route safe wherever it is mounted.
+  router.post('/:id/extract', requireAgentToken(deps.apiTokens), limit, async (ctx) => {
     const id = String((ctx.params as Record<string, string | undefined>).id ?? '')
     if (!CHECKPOINT_ID_PATTERN.test(id)) throw new CheckpointNotFound(id)
     const parsed = extractBody.safeParse(await readJson(ctx, deps.bodyLimit))

@@ -1,5 +1,6 @@
 import type { Worker } from 'bullmq'
 import type { Middleware } from 'koa'
+import { FixedWindowLimiter } from '../http/rate-limit.js'
 import type { HoldpointModule, ModuleFactory } from '../ops/module.js'
 import type { VerifyJob } from '../queues/job-data.js'
 import { extractRoute } from './extract-route.js'
@@ -19,7 +20,8 @@ export const verifyModule: ModuleFactory = (ctx) => {
   let worker: Worker<VerifyJob> | null = null
   const mod: HoldpointModule = {
     name: 'verify',
-    features: ['verify', ...verifiers.names().map((name) => `verify:${name}`)],
+    // `verify:model:<name>`: the models a request may name (HOLDPOINT_VERIFY_MODELS and defaults).
+    features: ['verify', ...verifiers.names().map((name) => `verify:${name}`), ...verifiers.modelNames().map((name) => `verify:model:${name}`)],
     async start() {
       if (!ctx.role.worker) return
       worker = createVerifyWorker({ engine: ctx.engine, verifiers, connection: ctx.queues.connection, prefix: ctx.config.keyPrefix, lockMs: ctx.config.jobLockMs, logger: log })
@@ -31,8 +33,16 @@ export const verifyModule: ModuleFactory = (ctx) => {
     },
   }
   if (ctx.role.server) {
-    const router = extractRoute({ engine: ctx.engine, extractor, apiTokens: ctx.config.apiTokens, bodyLimit: ctx.config.bodyLimit })
-    mod.routes = router.routes() as Middleware
+    const router = extractRoute({
+      engine: ctx.engine,
+      extractor,
+      apiTokens: ctx.config.apiTokens,
+      bodyLimit: ctx.config.bodyLimit,
+      limiter: new FixedWindowLimiter(ctx.redis, ctx.config.keyPrefix),
+      perMinute: ctx.config.env.HOLDPOINT_RATE_LIMIT_EXTRACT,
+    })
+    // Inside the /v1 gate: authenticated and under the token's request budget.
+    mod.agentRoutes = router.routes() as Middleware
   }
   ctx.announce(`verification: ${verifiers.names().join(', ')}`)
   return mod

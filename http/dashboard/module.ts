@@ -1,4 +1,5 @@
 import type { Middleware } from 'koa'
+import { FixedWindowLimiter, rateLimit } from '../rate-limit.js'
 import type { HoldpointModule, ModuleContext, ModuleFactory } from '../../ops/module.js'
 import { Accounts } from './accounts.js'
 import { auditRoutes } from './audit-routes.js'
@@ -13,6 +14,7 @@ import { pageRoutes } from './pages.js'
 import { peopleRoutes } from './people-routes.js'
 import { LoginRateLimiter } from './rate-limit.js'
 import { SessionStore } from './sessions.js'
+import type { Viewer } from './viewer.js'
 import { FreeTextExtractor } from '../../verify/extractor.js'
 import { VerifierSet } from '../../verify/verifier-set.js'
 
@@ -48,9 +50,27 @@ export function createDashboardModule(options: DashboardOptions = {}): ModuleFac
       // The same verifiers the verify module builds: "Answer in words" uses its models.
       extractor: new FreeTextExtractor(new VerifierSet({ env: ctx.config.env, webhookSecret: ctx.config.webhookSecret, ...(ctx.verifiers && { functions: ctx.verifiers }) })),
     }
+    // "Answer in words" costs a model call per request: a budget per signed-in person (or per
+    // link-granted recipient and checkpoint), whichever session they use.
+    const extractLimit = rateLimit(
+      new FixedWindowLimiter(ctx.redis, ctx.config.keyPrefix),
+      { scope: 'dash-extract', limit: ctx.config.env.HOLDPOINT_RATE_LIMIT_EXTRACT, windowSeconds: 60 },
+      (c) => {
+        const viewer = (c.state as { viewer?: Viewer | null }).viewer
+        if (!viewer) return null
+        return viewer.kind === 'person' ? `person:${viewer.actor.actor}` : `grant:${viewer.actor.channel}:${viewer.actor.actor}:${viewer.onlyCheckpoint ?? ''}`
+      },
+    )
+    const limitExtract: Middleware = async (c, next) => {
+      if (c.method === 'POST' && /^\/ui\/api\/checkpoints\/[^/]+\/extract$/.test(c.path)) {
+        // Who is asking (cached on ctx.state for the route); anonymous requests get their 401 there.
+        await deps.auth.viewer(c)
+        await extractLimit(c, next)
+      } else await next()
+    }
     const events = eventRoutes(deps)
     const routers = [authRoutes(deps), checkpointRoutes(deps), peopleRoutes(deps), auditRoutes(deps), events.router]
-    const routes = chain([pageRoutes(deps, options.uiDist ?? defaultUiDist()), ...routers.flatMap((r): Middleware[] => [r.routes() as Middleware, r.allowedMethods() as Middleware])])
+    const routes = chain([limitExtract, pageRoutes(deps, options.uiDist ?? defaultUiDist()), ...routers.flatMap((r): Middleware[] => [r.routes() as Middleware, r.allowedMethods() as Middleware])])
 
     if (!(await accounts.operatorExists())) {
       if (ctx.config.production) {
