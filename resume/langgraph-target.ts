@@ -58,7 +58,8 @@ export function langgraphTarget(fetchImpl?: typeof fetch, guard: OutboundGuard =
           multitaskStrategy: 'reject',
           metadata: { holdpointCheckpointId: checkpointId, holdpointMessageId: messageId },
         })
-        return { detail: { threadId, runId: run.run_id } }
+        // The run id comes from the server the agent named: kept short and printable for the audit.
+        return { detail: { threadId, runId: shortReason(String(run.run_id), 100) } }
       } catch (error) {
         if (error instanceof PrivateDestinationError) throw new ResumeRejected(error.message, { threadId, refused: 'private-destination' })
         if (error instanceof RedirectRefused) throw new ResumeRejected(`the LangGraph API ${error.message}`, { threadId, status: error.status, refused: 'redirect' })
