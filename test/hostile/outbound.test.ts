@@ -10,6 +10,7 @@ import { temporalTarget } from '../../resume/temporal-target.js'
 import { webhookTarget } from '../../resume/webhook-target.js'
 import { VerifierMisconfigured, VerifierUnavailable, type VerifyInput } from '../../verify/verdict.js'
 import { webhookVerifier } from '../../verify/webhook-verifier.js'
+import { approvalSchema, deleteKeys, eventually, startHoldpoint, testRedisUrl } from '../support/holdpoint.js'
 
 /**
  * Outbound clients that carry a credential never follow a redirect to another origin, and
@@ -100,6 +101,33 @@ describe('LangGraph resume target', () => {
     const error = await failureOf(target.resume(event, { langgraph: { apiUrl: 'https://lg.example.com', threadId: 't1', assistantId: 'agent' } }, { messageId: 'msg_1' }))
     expect(error).toBeInstanceOf(ResumeRejected)
     expect(error.message).toMatch(/private address/)
+  })
+})
+
+describe('end to end: a resume through the worker, into the audit the agent reads', () => {
+  it('a LangGraph API that redirects elsewhere: the key stays home, the failure is final and audited by status only', async () => {
+    const elsewhere = await serve(() => ({ status: 200, body: SECRET_BODY }))
+    const api = await serve((req) => ({ status: 307, headers: { location: `${elsewhere.url}${req.path}` }, body: SECRET_BODY }))
+    const hp = await startHoldpoint()
+    try {
+      const created = await hp.api('POST', '/v1/checkpoints', {
+        task: 'Refund?',
+        responseSchema: approvalSchema,
+        resume: { langgraph: { apiUrl: api.url, threadId: 't1', assistantId: 'agent', apiKey: 'lg-secret-key-0123456789' } },
+      })
+      expect(created.status).toBe(201)
+      const id = created.body.id as string
+      expect((await hp.api('POST', `/v1/checkpoints/${id}/response`, { response: { approved: true }, actor: 'ana' })).status).toBe(200)
+      const failed = await eventually(async () => ((await hp.api('GET', `/v1/checkpoints/${id}/audit`)).body.entries as Array<{ kind: string; data: Record<string, unknown> }>).find((e) => e.kind === 'resume.failed'))
+      expect(failed.data).toMatchObject({ final: true, status: 307, refused: 'redirect' })
+      const audit = JSON.stringify((await hp.api('GET', `/v1/checkpoints/${id}/audit`)).body)
+      expect(audit).not.toContain('INTERNAL-DUMP')
+      expect(audit).not.toContain('lg-secret-key')
+      expect(elsewhere.seen).toHaveLength(0)
+    } finally {
+      await hp.close()
+      await deleteKeys(testRedisUrl(), hp.prefix)
+    }
   })
 })
 
