@@ -39,7 +39,12 @@ export function composeRequestMail(cp: CheckpointView, links: RequestLinks, now 
   const text: string[] = ['The agent asks:', ...quoteAgentText(cp.task)]
   if (lines.length > 0) text.push('>', ...lines.flatMap((l) => quoteAgentText(`  ${l}`)))
   text.push('', `Time left: ${left} (until ${cp.expiresAt}).`, '')
-  const html: string[] = [`<div style="${BASE_STYLE}">`, `<p style="font-size:17px;font-weight:600">${escapeHtml(cp.task)}</p>`, payloadHtml(lines)]
+  // The same separation in HTML: the agent's words sit in a labelled quote, apart from the buttons.
+  const html: string[] = [
+    `<div style="${BASE_STYLE}">`,
+    '<p style="color:#59636e;font-size:13px;margin:0 0 4px">The agent asks:</p>',
+    `<blockquote style="margin:0 0 12px;padding:2px 0 2px 12px;border-left:3px solid #d0d7de"><p style="font-size:17px;font-weight:600;white-space:pre-wrap">${escapeHtml(cp.task)}</p>${payloadHtml(lines)}</blockquote>`,
+  ]
   html.push(`<p style="color:#59636e">Time left: ${escapeHtml(left)} (until ${escapeHtml(cp.expiresAt)}).</p>`)
 
   if (links.answers.length > 0) {
