@@ -13,7 +13,7 @@ export interface AnswerInput {
   id: string
   by: Actor
   response: unknown
-  /** How it arrived, for the audit (`api`, `dashboard`, `email-link`, `slack.form`, …). */
+  /** How it arrived, for the audit (`api`, `dashboard`, `email-link`, `<channel>.form`, …). */
   via: string
   /** Hash of what the person was shown; defaults to the request's own hash. */
   shownHash?: string

@@ -16,7 +16,7 @@ export const RECIPIENT_PATTERN = /^[a-z][a-z0-9-]{0,31}(:[^\s]{1,320})?$/
 
 const recipient = z.string().regex(RECIPIENT_PATTERN, { message: 'expected <channel>:<address> (e.g. email:ana@example.com) or dashboard' })
 
-/** The channel a notify/assignTo string names: `slack` for `slack:#ops`, `dashboard` for `dashboard`. */
+/** The channel a notify/assignTo string names: `email` for `email:ana@example.com`, `dashboard` for `dashboard`. */
 export function channelOfRecipient(recipient: string): string {
   const colon = recipient.indexOf(':')
   return colon === -1 ? recipient : recipient.slice(0, colon)

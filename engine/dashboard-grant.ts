@@ -4,7 +4,7 @@ import { openToken, sealToken } from './signed-token.js'
 
 /**
  * A link into the dashboard form for one checkpoint, signed in as one channel recipient
- * (an email address, a Slack user) and nothing more. Channels mint it when a response
+ * (an email address, a chat user) and nothing more. Channels mint it when a response
  * schema is too rich for their own UI; the dashboard accepts it at
  * `/checkpoints/:id?grant=<token>`.
  */
@@ -14,8 +14,8 @@ export interface DashboardGrant {
   /** Checkpoint id the grant is limited to. */
   cp: string
   /** Channel the recipient was reached on. */
-  ch: 'email' | 'slack' | 'telegram'
-  /** Their handle on that channel: address, Slack user id, chat id. */
+  ch: string
+  /** Their handle on that channel (an address, a user id, a chat id). */
   h: string
   /** Nonce, so two grants for the same person differ. */
   n: string

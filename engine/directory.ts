@@ -4,16 +4,16 @@ import type { Actor } from '../machine/types.js'
 
 /**
  * The people Holdpoint knows: reviewers and operators, their groups, and a handle on each
- * channel. Channels turn "Slack user U1 clicked" into an Actor whose identities the machine
+ * channel. Channels turn "chat user U1 clicked" into an Actor whose identities the machine
  * checks against `assignTo`; the dashboard keeps accounts here too.
  *
  * The directory knows no channel by name: each channel plugin contributes `HandleRule`s
  * (which field of a person it reads, how it validates, which routing strings it makes).
  */
 export interface HandleRule {
-  /** The channel this handle belongs to (`slack`). */
+  /** The channel this handle belongs to (`chat`). */
   channel: string
-  /** The person's field that holds it (`slackId`). `email` is a core field channels may read too. */
+  /** The person's field that holds it (`chatId`). `email` is a core field channels may read too. */
   field: string
   pattern: RegExp
   /** Said when a value does not match `pattern`. */
@@ -131,7 +131,7 @@ export class Directory {
     return (await this.list()).filter((p) => p.groups.includes(group))
   }
 
-  /** Where a person can be reached on the channels this deployment runs (`email:…`, `slack:U…`, …). */
+  /** Where a person can be reached on the channels this deployment runs (`email:…`, `chat:U…`, …). */
   reachableAt(p: Person, enabledChannels: ReadonlySet<string>): string[] {
     const out = new Set<string>()
     for (const rule of this.rules) {

@@ -58,7 +58,9 @@ export interface SendOptions {
   data?: Record<string, unknown>
 }
 
-const MAX_ATTEMPTS = 50
+// A burst of n people answering at once needs about n rounds for the last refusal to be
+// audited (each round one writer wins the audit head), so this bounds bursts, not loops.
+const MAX_ATTEMPTS = 200
 const SYSTEM: RespondedBy = { channel: 'system', actor: 'holdpoint' }
 
 function fingerprint(spec: CreateSpec): string {

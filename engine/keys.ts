@@ -1,6 +1,9 @@
 /**
- * Every Redis key Holdpoint writes, in one place. All start with `HOLDPOINT_KEY_PREFIX` so
- * deployments and tests can share a Redis. Per-checkpoint keys carry the id in a hash tag
+ * The checkpoint store's Redis keys: checkpoints, audits, the outbox, indexes, idempotency
+ * records and the change channel. Other parts keep their own keys beside their code (the
+ * directory in engine/directory.ts, each plugin through its KeySpace, BullMQ its queues), all
+ * under the same `HOLDPOINT_KEY_PREFIX` so deployments and tests can share a Redis; the table
+ * in ARCHITECTURE.md lists them all. Per-checkpoint keys carry the id in a hash tag
  * (`{cp_…}`) so a move to Redis Cluster can keep one checkpoint's keys in one slot.
  */
 export class Keys {

@@ -15,7 +15,7 @@ export interface RecipientRules {
 /** What this server can honour; a request asking for more is refused, never half-served. */
 export interface Capabilities {
   recipients: RecipientRules
-  /** Channel names with working delivery (`dashboard`, `slack`, `email`, `telegram`, `group`). */
+  /** Channel names with working delivery (`dashboard`, `email`, … and `group`). */
   channels: ReadonlySet<string>
   /** Resume targets with a working module (`webhook`, `inngest`, `langgraph`, `queue`). */
   resumeTargets: ReadonlySet<string>
@@ -68,6 +68,11 @@ function capabilityProblems(spec: CreateSpec, caps: Capabilities): FieldProblem[
   // A module offering `verify` lists each working provider as `verify:<provider>`.
   if (spec.verify && caps.features.has('verify') && !caps.features.has(`verify:${spec.verify.provider}`)) {
     problems.push({ path: '/verify/provider', message: `the ${spec.verify.provider} verifier is not configured on this server${VERIFIER_HINT[spec.verify.provider] ?? ''}` })
+  }
+  // A model costs money per call: a request may name one only from the operator's allow-list.
+  const model = spec.verify?.model
+  if (model !== undefined && (spec.verify?.provider === 'anthropic' || spec.verify?.provider === 'openai') && caps.features.has('verify') && !caps.features.has(`verify:model:${model}`)) {
+    problems.push({ path: '/verify/model', message: 'is not an allowed model on this server (HOLDPOINT_VERIFY_MODELS); leave it out to use the configured default' })
   }
   if (spec.verify?.provider === 'webhook' && spec.verify.url === undefined) problems.push({ path: '/verify/url', message: 'the webhook verifier needs a url' })
   if (!caps.allowPrivateWebhooks) problems.push(...destinationProblems(spec))

@@ -13,7 +13,7 @@ export function isTerminal(state: string): state is TerminalState {
 }
 
 /**
- * Where an action came from: a channel's name (`slack`, `email`, …), `dashboard`, `system`,
+ * Where an action came from: a channel's name (`email`, …), `dashboard`, `system`,
  * or `api` (a service holding an agent token acting for `actor`). The machine treats it as
  * opaque: channels are plugins it knows nothing about.
  */
@@ -21,13 +21,13 @@ export type ActorChannel = string
 
 export interface Actor {
   channel: ActorChannel
-  /** Stable id on that channel: Slack user id, email address, chat id, account name, token name. */
+  /** Stable id on that channel: a user id, an email address, a chat id, account name, token name. */
   actor: string
   name?: string
   /** For `api`: the token name the service authenticated with. */
   via?: string
   /**
-   * Every routing identity this person answers to (`slack:U1`, `email:a@b`, `group:finance`),
+   * Every routing identity this person answers to (`email:a@b`, `chat:U1`, `group:finance`),
    * resolved by the caller so the machine stays free of configuration.
    */
   identities?: string[]

@@ -25,7 +25,7 @@ const askInput = {
   notify: z
     .array(z.string())
     .optional()
-    .describe('Who hears about it: "dashboard" (default), "slack:#channel", "slack:@U…", "email:person@example.com", "telegram:<chat id>", "group:<name>".'),
+    .describe('Who hears about it: "dashboard" (default), "email:person@example.com", "group:<name>", or any "<channel>:<address>" this server runs (GET the error message of a bad one for the list).'),
   assignTo: z.array(z.string()).optional().describe('Who may answer (same forms as notify). Default: everyone notified.'),
   timeoutSeconds: z.number().int().min(1).optional().describe('How long the request stays open for an answer (default 24 h). After that it expires without one.'),
   waitSeconds: waitSecondsField,
@@ -55,7 +55,7 @@ export function registerAskTools(server: McpServer, api: AgentApi, options: McpO
     {
       title: 'Ask a human',
       description:
-        'Ask a person a question and get a typed answer back (through Holdpoint: dashboard, Slack, email, Telegram). ' +
+        'Ask a person a question and get a typed answer back (through Holdpoint: the dashboard, chat, email or push, as the server is set up). ' +
         'Use it before anything irreversible, costly or outside what you were told to do, and when you need a decision or information only a person has. ' +
         `It waits up to waitSeconds (default ${DEFAULT_WAIT_SECONDS}) for the answer. ` +
         'Returns {checkpointId, state, response?, respondedBy?}. state "resolved" means `response` holds the answer (by default {"approved": boolean, "note"?: string}). ' +

@@ -7,7 +7,7 @@ import type { ConnectionOptions } from '../sdk/types.js'
 import { AgentApiError, problemText, type AgentApi, type CheckpointDoc, type CreateBody } from './agent-api.js'
 
 const REQUEST_TIMEOUT_MS = 30_000
-// Slack on top of the server's hold before one long-poll is treated as hung.
+// Headroom on top of the server's hold before one long-poll is treated as hung.
 const WAIT_GRACE_MS = 15_000
 // The server's own cap on one /wait (MAX_WAIT_SECONDS in http/routes/checkpoints.ts).
 const SERVER_MAX_WAIT_SECONDS = 60

@@ -2,12 +2,8 @@ import { readFile } from 'node:fs/promises'
 import { userInfo } from 'node:os'
 import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
-import { workersAlive } from '../queues/worker-pool.js'
 import { ApiClient, ApiError } from './cli-api.js'
 import { exportAudit } from './cli-audit.js'
-import { channelChecks, formatChecks, redisChecks } from './cli-doctor.js'
-import { ConfigError, loadConfig } from './config.js'
-import { DEFAULT_MACHINE_FILE, exportMachine } from './machine-export.js'
 
 const USAGE = `holdpoint <command>
 
@@ -56,7 +52,10 @@ async function readBody(file: string): Promise<unknown> {
   }
 }
 
-function configOrExit() {
+// Loaded only by the commands that need them: the configuration pulls in every plugin, and
+// API commands start as a fresh process each time.
+async function configOrExit() {
+  const { ConfigError, loadConfig } = await import('./config.js')
   try {
     return loadConfig()
   } catch (error) {
@@ -66,7 +65,8 @@ function configOrExit() {
 }
 
 async function doctor(): Promise<number> {
-  const config = configOrExit()
+  const config = await configOrExit()
+  const { channelChecks, formatChecks, redisChecks } = await import('./cli-doctor.js')
   const checks = [...(await redisChecks(config.redisUrl)), ...(await channelChecks(config))]
   process.stdout.write(`${formatChecks(checks)}\n`)
   const failing = checks.filter((c) => !c.ok).length
@@ -75,7 +75,8 @@ async function doctor(): Promise<number> {
 }
 
 async function health(): Promise<number> {
-  const config = configOrExit()
+  const config = await configOrExit()
+  const { workersAlive } = await import('../queues/worker-pool.js')
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000, retryStrategy: () => null })
   redis.on('error', () => undefined)
   try {
@@ -176,6 +177,7 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'machine': {
       if (args[0] !== 'export') throw new UsageError('usage: holdpoint machine export [--out file]')
+      const { DEFAULT_MACHINE_FILE, exportMachine } = await import('./machine-export.js')
       process.stdout.write(`machine definition written to ${await exportMachine(str(flags, 'out') ?? DEFAULT_MACHINE_FILE)}\n`)
       return 0
     }

@@ -70,6 +70,7 @@ const envSchema = z
     HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS: z.enum(['true', 'false']).optional(),
     HOLDPOINT_RATE_LIMIT_API: z.coerce.number().int().min(0).default(6000),
     HOLDPOINT_RATE_LIMIT_LINKS: z.coerce.number().int().min(0).default(60),
+    HOLDPOINT_VERIFY_MODELS: optionalString,
     HOLDPOINT_TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(1),
     HOLDPOINT_VALIDATION_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(DEFAULT_LIMITS.timeoutMs),
     HOLDPOINT_VALIDATION_WORKERS: z.coerce.number().int().min(1).max(64).default(DEFAULT_LIMITS.workers),

@@ -85,7 +85,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
   if (options.server) warmValidation()
   const store = new CheckpointStore(redis, config.keyPrefix, new FieldCipher(keyring))
   // The dashboard channel is always on; verification wraps the process's one VerifierSet.
-  const verifiers = new VerifierSet({ env: config.env, webhookSecret: config.webhookSecret, ...(options.verifiers && { functions: options.verifiers }) })
+  const verifiers = new VerifierSet({ env: config.env, webhookSecret: config.webhookSecret, allowPrivateWebhooks: config.allowPrivateWebhooks, ...(options.verifiers && { functions: options.verifiers }) })
   const registered = dedupe([dashboardChannelPlugin, ...(options.plugins ?? PLUGINS), verifyPlugin(verifiers)])
   const loaded = registered.map((plugin) => config.plugins.find((l) => l.plugin.name === plugin.name) ?? loadOrThrow(plugin, config.source))
   const on = loaded.filter((l) => l.off === null)

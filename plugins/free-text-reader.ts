@@ -14,7 +14,7 @@ export interface ProposedAnswer {
 }
 
 /**
- * Free text → typed answer, as channels use it (Slack thread replies, Telegram replies, email
+ * Free text → typed answer, as channels use it (thread replies in chat, email
  * replies, the dashboard's "Answer in words"). One instance per process, built by the
  * verification feature; channels depend on this shape only.
  */

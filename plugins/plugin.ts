@@ -89,9 +89,9 @@ export interface PluginParts {
 
 /** How a channel's recipients are written in `notify` and `assignTo`. */
 export interface RecipientSyntax {
-  /** Matches a whole recipient of this channel (`/^telegram:-?\d{1,20}$/`). */
+  /** Matches a whole recipient of this channel (`/^chat:\d{1,20}$/`). */
   pattern: RegExp
-  /** How to write one, for error messages (`telegram:<chat id>`). */
+  /** How to write one, for error messages (`chat:<chat id>`). */
   forms: readonly string[]
   /** The stored spelling (addresses compare case-insensitively, so they are kept lower-case). */
   normalize?(recipient: string): string

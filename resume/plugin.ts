@@ -20,8 +20,10 @@ export const resumeTargetsPlugin = definePlugin({
   }),
   start(s, ctx) {
     const queue = queueTarget(ctx.queues.connection, ctx.queues.prefix, ctx.queues.names())
-    const temporal = temporalTarget()
-    const targets: ResumeTarget[] = [queue, langgraphTarget(), temporal]
+    // Their addresses come from the agent: the same send-time SSRF check as resume webhooks.
+    const guard = { allowPrivate: ctx.allowPrivateAddresses }
+    const temporal = temporalTarget(guard)
+    const targets: ResumeTarget[] = [queue, langgraphTarget(undefined, guard), temporal]
     if (s.INNGEST_EVENT_KEY !== undefined || s.INNGEST_BASE_URL !== undefined) {
       targets.push(inngestTarget({ eventKey: s.INNGEST_EVENT_KEY, baseUrl: s.INNGEST_BASE_URL }))
     } else {

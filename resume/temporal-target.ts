@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
 import { Connection, defaultPayloadConverter, isGrpcServiceError } from '@temporalio/client'
+import type { OutboundGuard } from '../engine/outbound.js'
+import { assertPublicDestination, PrivateDestinationError } from '../engine/webhook-address.js'
 import { ResumeRejected, type ResumeTarget } from '../plugins/resume-target.js'
 
 /** The signal a Holdpoint-aware workflow listens for (see holdpoint/sdk/temporal). */
@@ -10,6 +12,7 @@ const CALL_TIMEOUT_MS = 10_000
 // gRPC status codes (@grpc/grpc-js `status`), named here to keep grpc-js out of the import list.
 const NOT_FOUND = 5
 const INVALID_ARGUMENT = 3
+const GRPC_CODE_NAMES: Record<number, string> = { [INVALID_ARGUMENT]: 'INVALID_ARGUMENT', [NOT_FOUND]: 'NOT_FOUND' }
 
 export interface TemporalTarget extends ResumeTarget {
   close(): Promise<void>
@@ -29,8 +32,10 @@ export function signalRequestId(messageId: string): string {
  * `resume.temporal`: signals the waiting workflow with the resume event as the one argument.
  * A workflow that no longer exists (NOT_FOUND) or a refused request (INVALID_ARGUMENT) will
  * not change on retry and stops with an audited failure; everything else is retried.
+ * The address is checked against the SSRF guard after DNS before each call (gRPC follows no
+ * redirects), and the audit gets the gRPC status name, never the server's own words.
  */
-export function temporalTarget(): TemporalTarget {
+export function temporalTarget(guard: OutboundGuard = { allowPrivate: false }): TemporalTarget {
   const connections = new Map<string, Promise<Connection>>()
 
   function connectionTo(address: string): Promise<Connection> {
@@ -53,6 +58,12 @@ export function temporalTarget(): TemporalTarget {
       const signalName = spec.temporal.signal ?? DEFAULT_TEMPORAL_SIGNAL
       const requestId = signalRequestId(messageId)
       const detail = { workflowId, namespace, signal: signalName, requestId }
+      if (!guard.allowPrivate) {
+        await assertPublicDestination(`http://${address}`, guard.resolve).catch((error: unknown) => {
+          if (error instanceof PrivateDestinationError) throw new ResumeRejected(error.message, { ...detail, refused: 'private-destination' })
+          throw error
+        })
+      }
       const connection = await connectionTo(address)
       try {
         await connection.withDeadline(Date.now() + CALL_TIMEOUT_MS, () =>
@@ -68,8 +79,12 @@ export function temporalTarget(): TemporalTarget {
         return { detail }
       } catch (error) {
         if (isGrpcServiceError(error) && [NOT_FOUND, INVALID_ARGUMENT].includes(Number(error.code))) {
-          throw new ResumeRejected(`Temporal refused the signal: ${error.details}`, { ...detail, grpcCode: error.code })
+          const code = Number(error.code)
+          throw new ResumeRejected(`Temporal refused the signal (${GRPC_CODE_NAMES[code] ?? code})`, { ...detail, grpcCode: error.code })
         }
+        // grpc-js messages quote the server's details; keep the status code only.
+        // eslint-disable-next-line preserve-caught-error
+        if (isGrpcServiceError(error)) throw new Error(`the Temporal call failed (gRPC status ${Number(error.code)})`)
         throw error
       }
     },

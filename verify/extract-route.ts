@@ -6,6 +6,7 @@ import { CHECKPOINT_ID_PATTERN } from '../engine/ids.js'
 import { problemsFromZod, ValidationFailed } from '../engine/problems.js'
 import { problem } from '../plugins/web/problem.js'
 import { readJson } from '../plugins/web/read-json.js'
+import { rateLimit, type FixedWindowLimiter } from '../plugins/web/rate-limit.js'
 import { isTerminal } from '../machine/types.js'
 import type { FreeTextReader } from '../plugins/free-text-reader.js'
 import { VerifierMisconfigured, VerifierUnavailable } from './verdict.js'
@@ -14,6 +15,9 @@ export interface ExtractRouteDeps {
   engine: Engine
   extractor: FreeTextReader
   bodyLimit: number
+  limiter: FixedWindowLimiter
+  /** Extractions per minute per agent token (HOLDPOINT_RATE_LIMIT_EXTRACT); 0 = no limit of its own. */
+  perMinute: number
 }
 
 const extractBody = z.object({ text: z.string().trim().min(1).max(4000) }).strict()
@@ -22,11 +26,16 @@ const extractBody = z.object({ text: z.string().trim().min(1).max(4000) }).stric
  * `POST /v1/checkpoints/:id/extract` `{ text }` → the typed answer a model reads from the
  * words, checked against responseSchema. It changes nothing: the caller shows the proposal
  * and, once the person confirms, submits it as an ordinary answer.
+ *
+ * Every call costs a model call, so it is mounted behind the agent API's gate (token check and
+ * per-token budget) and has a smaller per-token budget of its own on top.
  */
 export function extractRoute(deps: ExtractRouteDeps): Router {
-  // Mounted behind the agent API's token check and per-token rate limit: it spends money.
+  // Mounted behind the agent API's token check and per-token rate limit; it spends money, so
+  // it has a budget of its own per token too.
   const router = new Router({ prefix: '/v1/checkpoints' })
-  router.post('/:id/extract', async (ctx) => {
+  const limit = rateLimit(deps.limiter, { scope: 'extract', limit: deps.perMinute, windowSeconds: 60 }, (ctx) => String((ctx.state as { principal?: string }).principal))
+  router.post('/:id/extract', limit, async (ctx) => {
     const id = String((ctx.params as Record<string, string | undefined>).id ?? '')
     if (!CHECKPOINT_ID_PATTERN.test(id)) throw new CheckpointNotFound(id)
     const parsed = extractBody.safeParse(await readJson(ctx, deps.bodyLimit))

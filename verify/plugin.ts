@@ -3,6 +3,7 @@ import type { Middleware } from 'koa'
 import { z } from 'zod'
 import type { VerifyJob } from '../plugins/job-data.js'
 import { definePlugin, type Plugin, type PluginParts } from '../plugins/plugin.js'
+import { extractRateLimit, FixedWindowLimiter } from '../plugins/web/rate-limit.js'
 import { extractRoute } from './extract-route.js'
 import type { VerifierSet } from './verifier-set.js'
 import { createVerifyWorker } from './verify-worker.js'
@@ -17,14 +18,23 @@ import { createVerifyWorker } from './verify-worker.js'
 export function verifyPlugin(verifiers: VerifierSet): Plugin {
   return definePlugin({
     name: 'verify',
-    env: z.object({}),
-    start(_settings, ctx): PluginParts {
+    env: z.object(extractRateLimit),
+    start(settings, ctx): PluginParts {
       const log = ctx.logger.child({ module: 'verify' })
       let worker: Worker<VerifyJob> | null = null
       ctx.announce(`verification: ${verifiers.names().join(', ')}`)
       return {
-        features: ['verify', ...verifiers.names().map((name) => `verify:${name}`)],
-        ...(ctx.role.server && { agentRoutes: extractRoute({ engine: ctx.engine, extractor: ctx.extractor, bodyLimit: 64 * 1024 }).routes() as Middleware }),
+        // `verify:model:<name>`: the models a request may name (HOLDPOINT_VERIFY_MODELS and defaults).
+        features: ['verify', ...verifiers.names().map((name) => `verify:${name}`), ...verifiers.modelNames().map((name) => `verify:model:${name}`)],
+        ...(ctx.role.server && {
+          agentRoutes: extractRoute({
+            engine: ctx.engine,
+            extractor: ctx.extractor,
+            bodyLimit: 64 * 1024,
+            limiter: new FixedWindowLimiter(ctx.keys.redis, ctx.keys.prefix),
+            perMinute: settings.HOLDPOINT_RATE_LIMIT_EXTRACT,
+          }).routes() as Middleware,
+        }),
         async start() {
           if (!ctx.role.worker) return
           worker = createVerifyWorker({ engine: ctx.engine, verifiers, connection: ctx.queues.connection, prefix: ctx.queues.prefix, lockMs: ctx.jobLockMs, logger: log })

@@ -2,7 +2,7 @@
 /**
  * One-click answers: the response schemas a person can answer with a single tap or link.
  * A boolean or an enum of up to four values, on its own or as the one required field of an
- * object. Anything richer goes to the dashboard form. Email and Telegram share these rules
+ * object. Anything richer goes to the dashboard form. Every channel shares these rules
  * so a checkpoint offers the same buttons everywhere.
  */
 export interface AnswerChoice {
@@ -15,6 +15,19 @@ type Schema = Record<string, unknown>
 
 const isSchema = (v: unknown): v is Schema => typeof v === 'object' && v !== null && !Array.isArray(v)
 
+/**
+ * A boolean field whose name says plainly that `true` means yes to the request (`approved`,
+ * `isAllowed`, `confirm`): only then are its buttons Approve/Reject. Any other name
+ * (`disapprove`, `reject`, `notAllowed`, none at all) gets Yes/No, which say the value itself.
+ * Titles never choose a label: a schema could title `true` "Reject".
+ */
+const APPROVAL_NAME = /^(?:is[_-]?)?(?:approved?|approval|accept(?:ed)?|allow(?:ed)?|confirm(?:ed)?|grant(?:ed)?)$/i
+
+export function booleanLabels(name?: string): { yes: string; no: string; approval: boolean } {
+  const approval = name !== undefined && APPROVAL_NAME.test(name)
+  return approval ? { yes: 'Approve', no: 'Reject', approval } : { yes: 'Yes', no: 'No', approval }
+}
+
 function fieldChoices(field: Schema, name?: string): AnswerChoice[] | null {
   const values = Array.isArray(field.enum) ? (field.enum as unknown[]) : null
   if (values && values.length > 0 && values.length <= MAX_ENUM && values.every((v) => ['string', 'number', 'boolean'].includes(typeof v))) {
@@ -22,10 +35,10 @@ function fieldChoices(field: Schema, name?: string): AnswerChoice[] | null {
   }
   if (field.type === 'boolean') {
     // An approval reads better as Approve/Reject than Yes/No.
-    const approval = name !== undefined && /approv|accept|allow|confirm|grant/i.test(name)
+    const labels = booleanLabels(name)
     return [
-      { label: approval ? 'Approve' : 'Yes', response: true },
-      { label: approval ? 'Reject' : 'No', response: false },
+      { label: labels.yes, response: true },
+      { label: labels.no, response: false },
     ]
   }
   return null

@@ -22,6 +22,24 @@ export function payloadLines(payload: unknown): string[] {
   return lines
 }
 
+/** Line breaks a mail client or terminal may honour, not only `\n`. */
+const LINE_BREAKS = /\r\n|[\r\n\v\f\u0085\u2028\u2029]/
+/** Controls that would hide or reorder what is shown: C0/C1 controls (not tab) and bidi overrides. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const HIDING = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+
+/**
+ * The agent's words for a plain-text message, set visibly apart: every line (whatever breaks
+ * it) starts with `> `, so no line of it can pass for one of Holdpoint's own (an "answer with
+ * these links" block, a link line), and controls that would hide or reorder text are dropped.
+ */
+export function quoteAgentText(text: string): string[] {
+  return text.split(LINE_BREAKS).map((line) => {
+    const clean = line.replace(HIDING, '').replace(/\s+$/, '')
+    return clean === '' ? '>' : `> ${clean}`
+  })
+}
+
 export function timeLeft(expiresAt: string, now = Date.now()): string {
   const ms = Date.parse(expiresAt) - now
   if (ms <= 0) return 'the deadline has passed'

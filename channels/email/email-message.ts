@@ -1,6 +1,6 @@
 import type { CheckpointView } from '../../engine/checkpoint-view.js'
 import { BASE_STYLE, BUTTON_STYLE, escapeHtml } from '../common/html.js'
-import { outcomeLine, payloadLines, timeLeft } from '../common/request-summary.js'
+import { outcomeLine, payloadLines, quoteAgentText, timeLeft } from '../common/request-summary.js'
 
 /**
  * What a recipient reads: the request mail (task, payload summary, time left, and the links
@@ -34,10 +34,17 @@ function payloadHtml(lines: string[]): string {
 export function composeRequestMail(cp: CheckpointView, links: RequestLinks, now = Date.now()): ComposedMail {
   const lines = payloadLines(cp.payload)
   const left = timeLeft(cp.expiresAt, now)
-  const text: string[] = [cp.task, '']
-  if (lines.length > 0) text.push(...lines.map((l) => `  ${l}`), '')
-  text.push(`Time left: ${left} (until ${cp.expiresAt}).`, '')
-  const html: string[] = [`<div style="${BASE_STYLE}">`, `<p style="font-size:17px;font-weight:600">${escapeHtml(cp.task)}</p>`, payloadHtml(lines)]
+  // Everything the agent wrote (task and payload) is quoted under a label; Holdpoint's own
+  // lines (time left, links) are never quoted, so the agent cannot forge a links block.
+  const text: string[] = ['The agent asks:', ...quoteAgentText(cp.task)]
+  if (lines.length > 0) text.push('>', ...lines.flatMap((l) => quoteAgentText(`  ${l}`)))
+  text.push('', `Time left: ${left} (until ${cp.expiresAt}).`, '')
+  // The same separation in HTML: the agent's words sit in a labelled quote, apart from the buttons.
+  const html: string[] = [
+    `<div style="${BASE_STYLE}">`,
+    '<p style="color:#59636e;font-size:13px;margin:0 0 4px">The agent asks:</p>',
+    `<blockquote style="margin:0 0 12px;padding:2px 0 2px 12px;border-left:3px solid #d0d7de"><p style="font-size:17px;font-weight:600;white-space:pre-wrap">${escapeHtml(cp.task)}</p>${payloadHtml(lines)}</blockquote>`,
+  ]
   html.push(`<p style="color:#59636e">Time left: ${escapeHtml(left)} (until ${escapeHtml(cp.expiresAt)}).</p>`)
 
   if (links.answers.length > 0) {
@@ -73,7 +80,7 @@ export function composeOutcomeMail(cp: CheckpointView): ComposedMail {
   const line = outcomeLine(cp)
   return {
     subject: `Re: ${baseSubject(cp.task)}`,
-    text: `${line}\n\n${cp.task}\n\nNothing more is needed from you.`,
+    text: [line, '', 'The agent asked:', ...quoteAgentText(cp.task), '', 'Nothing more is needed from you.'].join('\n'),
     html: `<div style="${BASE_STYLE}"><p style="font-weight:600">${escapeHtml(line)}</p><p style="color:#59636e">${escapeHtml(cp.task)}</p><p>Nothing more is needed from you.</p></div>`,
   }
 }

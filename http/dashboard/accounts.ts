@@ -73,12 +73,22 @@ export class Accounts {
     return verifyPassword(password, stored ?? DUMMY_HASH).then((ok) => ok && stored !== null)
   }
 
+  /** The person a login name (email or id) names, if any; no password is checked. */
+  async findLogin(identifier: string): Promise<Person | null> {
+    const trimmed = identifier.trim()
+    return trimmed.includes('@') ? await this.directory.findBy('email', trimmed) : await this.directory.get(trimmed.toLowerCase())
+  }
+
+  /** Checks the password of a person found by `findLogin` (the same work when there is none). */
+  async passwordMatches(person: Person | null, password: string): Promise<boolean> {
+    const ok = await this.checkPassword(person?.id ?? '\u0000none', password)
+    return ok && person !== null
+  }
+
   /** Finds the account for a login name (email or id) and checks the password. */
   async login(identifier: string, password: string): Promise<Person | null> {
-    const trimmed = identifier.trim()
-    const person = trimmed.includes('@') ? await this.directory.findBy('email', trimmed) : await this.directory.get(trimmed.toLowerCase())
-    const ok = await this.checkPassword(person?.id ?? '\u0000none', password)
-    return ok && person ? person : null
+    const person = await this.findLogin(identifier)
+    return (await this.passwordMatches(person, password)) ? person : null
   }
 
   async removePassword(personId: string): Promise<void> {

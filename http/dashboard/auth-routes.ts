@@ -93,17 +93,19 @@ export function authRoutes(deps: DashDeps): Router {
     await auth.checkWrite(ctx)
     const body = parse(loginBody, await readJson(ctx, UI_BODY_LIMIT))
     const address = ctx.ip
-    const wait = await limiter.blockedFor(address, body.login)
+    // Throttled before the (slow) password check and counted in the same atomic step, keyed
+    // on the account the name resolves to, so concurrent guesses cannot all get through.
+    const person = await accounts.findLogin(body.login)
+    const account = person ? `person:${person.id}` : `name:${body.login.trim().toLowerCase()}`
+    const wait = await limiter.attempt(address, account)
     if (wait > 0) {
       ctx.set('retry-after', String(wait))
-      throw problem(429, 'too-many-attempts', 'Too many attempts', `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minute(s).`)
+      throw problem(429, 'too-many-attempts', 'Too many attempts', `Too many failed sign-ins. Try again in ${wait < 60 ? `${wait} s` : `${Math.ceil(wait / 60)} minute(s)`}.`)
     }
-    const person = await accounts.login(body.login, body.password)
-    if (!person) {
-      await limiter.failed(address, body.login)
+    if (!(await accounts.passwordMatches(person, body.password)) || !person) {
       throw problem(401, 'bad-credentials', 'Wrong email or password', 'That email (or username) and password do not match an account.')
     }
-    await limiter.succeeded(address, body.login)
+    await limiter.succeeded(address, account)
     await auth.startSession(ctx, { kind: 'person', personId: person.id })
     ctx.body = sessionBody(await auth.viewer(ctx), directory)
   })

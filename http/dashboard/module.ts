@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa'
 import { z } from 'zod'
 import { definePlugin, type Plugin, type PluginParts } from '../../plugins/plugin.js'
+import { extractRateLimit, FixedWindowLimiter, rateLimit } from '../../plugins/web/rate-limit.js'
 import { Accounts } from './accounts.js'
 import { auditRoutes } from './audit-routes.js'
 import { DashboardAuth } from './auth.js'
@@ -14,6 +15,7 @@ import { pageRoutes } from './pages.js'
 import { peopleRoutes } from './people-routes.js'
 import { LoginRateLimiter } from './rate-limit.js'
 import { SessionStore } from './sessions.js'
+import type { Viewer } from './viewer.js'
 
 export interface DashboardOptions {
   /** Where the built UI is; defaults to `<package root>/ui/dist`. */
@@ -28,8 +30,8 @@ export interface DashboardOptions {
 export function dashboardPlugin(options: DashboardOptions = {}): Plugin {
   return definePlugin({
     name: 'dashboard-ui',
-    env: z.object({}),
-    async start(_settings, ctx): Promise<PluginParts> {
+    env: z.object(extractRateLimit),
+    async start(settings, ctx): Promise<PluginParts> {
       if (!ctx.role.server || !ctx.changes) return {}
       const { redis, prefix } = ctx.keys
       const sessions = new SessionStore(redis, prefix)
@@ -50,9 +52,27 @@ export function dashboardPlugin(options: DashboardOptions = {}): Plugin {
         extractor: ctx.extractor,
         channels: ctx.channels,
       }
+      // "Answer in words" costs a model call per request: a budget per signed-in person (or per
+      // link-granted recipient and checkpoint), whichever session they use.
+      const extractLimit = rateLimit(
+        new FixedWindowLimiter(redis, prefix),
+        { scope: 'dash-extract', limit: settings.HOLDPOINT_RATE_LIMIT_EXTRACT, windowSeconds: 60 },
+        (c) => {
+          const viewer = (c.state as { viewer?: Viewer | null }).viewer
+          if (!viewer) return null
+          return viewer.kind === 'person' ? `person:${viewer.actor.actor}` : `grant:${viewer.actor.channel}:${viewer.actor.actor}:${viewer.onlyCheckpoint ?? ''}`
+        },
+      )
+      const limitExtract: Middleware = async (c, next) => {
+        if (c.method === 'POST' && /^\/ui\/api\/checkpoints\/[^/]+\/extract$/.test(c.path)) {
+          // Who is asking (cached on ctx.state for the route); anonymous requests get their 401 there.
+          await deps.auth.viewer(c)
+          await extractLimit(c, next)
+        } else await next()
+      }
       const events = eventRoutes(deps)
       const routers = [authRoutes(deps), checkpointRoutes(deps), peopleRoutes(deps), auditRoutes(deps), events.router]
-      const routes = chain([pageRoutes(deps, options.uiDist ?? defaultUiDist()), ...routers.flatMap((r): Middleware[] => [r.routes() as Middleware, r.allowedMethods() as Middleware])])
+      const routes = chain([limitExtract, pageRoutes(deps, options.uiDist ?? defaultUiDist()), ...routers.flatMap((r): Middleware[] => [r.routes() as Middleware, r.allowedMethods() as Middleware])])
 
       if (!(await accounts.operatorExists())) {
         if (ctx.production) {

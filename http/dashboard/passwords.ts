@@ -24,7 +24,11 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64url'), key.toString('base64url')].join('$')
 }
 
+/** How many password checks (scrypt derivations against a stored hash) this process has run. */
+export const passwordCheckCount = { value: 0 }
+
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  passwordCheckCount.value += 1
   const [scheme, n, r, p, salt, key] = stored.split('$')
   if (scheme !== 'scrypt' || !n || !r || !p || !salt || !key) return false
   const expected = Buffer.from(key, 'base64url')

@@ -7,7 +7,7 @@ const tooLarge = (limit: number) => problem(413, 'too-large', 'Body too large', 
 /**
  * Reads a raw body with a hard size limit: a declared Content-Length over the limit is
  * refused before reading, and a streamed body is cut off as soon as it passes the limit.
- * Signature checks (Slack) need these exact bytes, so this is shared with readJson.
+ * Signature checks (a channel signing its requests) need these exact bytes, so this is shared with readJson.
  */
 export async function readRawBody(ctx: Context, limit: number): Promise<Buffer> {
   const declared = Number(ctx.get('content-length') || 0)

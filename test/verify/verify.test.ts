@@ -22,7 +22,7 @@ beforeAll(async () => {
   openai = await new FakeOpenAI(policyBrain).start()
   receiver = await new WebhookReceiver().start()
   hp = await startHoldpoint({
-    env: { ANTHROPIC_API_KEY: anthropic.apiKey, ANTHROPIC_BASE_URL: anthropic.url, OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: `${openai.url}/v1` },
+    env: { ANTHROPIC_API_KEY: anthropic.apiKey, ANTHROPIC_BASE_URL: anthropic.url, OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: `${openai.url}/v1`, HOLDPOINT_VERIFY_MODELS: 'gpt-test' },
     verifiers: {
       // A local policy that also normalises the note, as an embedding application might.
       policy: (input) => {

@@ -101,10 +101,10 @@ export interface PersonInfo {
   role: 'operator' | 'reviewer'
   email: string | null
   groups: string[]
-  /** Recipient strings that reach this person (`email:…`, `slack:U…`, `group:…`). */
+  /** Recipient strings that reach this person (`email:…`, `<channel>:<handle>`, `group:…`). */
   routes: string[]
   hasPassword?: boolean
-  /** Each channel's handle field (`slackId`, `telegramChatId`, …), as the server's channels declare them. */
+  /** Each channel's handle field (one per channel plugin), as the server's channels declare them. */
   [handle: string]: unknown
 }
 

@@ -1,4 +1,4 @@
-import { choicesAlwaysValid } from '../../common/answer-choices.js'
+import { booleanLabels, choicesAlwaysValid } from '../../common/answer-choices.js'
 import { describeValue, enumOf, isNode, properties, requiredOf, typeOf, type SchemaNode } from '../../common/schema-shape.js'
 
 /** One button that answers the checkpoint outright. */
@@ -10,11 +10,14 @@ export interface OneClickChoice {
 
 const MAX_ENUM_BUTTONS = 5
 
-function choicesForNode(node: SchemaNode): Array<{ label: string; value: unknown; style?: 'primary' | 'danger' }> {
+function choicesForNode(node: SchemaNode, name?: string): Array<{ label: string; value: unknown; style?: 'primary' | 'danger' }> {
   if (typeOf(node) === 'boolean') {
+    // The same labels as email and Telegram (channels/common): Approve/Reject only for a
+    // field named as an approval, else Yes/No; never a title.
+    const labels = booleanLabels(name)
     return [
-      { label: 'Approve', value: true, style: 'primary' },
-      { label: 'Reject', value: false, style: 'danger' },
+      { label: labels.yes, value: true, ...(labels.approval && { style: 'primary' as const }) },
+      { label: labels.no, value: false, ...(labels.approval && { style: 'danger' as const }) },
     ]
   }
   const values = enumOf(node)
@@ -23,7 +26,7 @@ function choicesForNode(node: SchemaNode): Array<{ label: string; value: unknown
 }
 
 /**
- * The one-click answers a schema allows: a boolean (Approve / Reject) or an enum of up to
+ * The one-click answers a schema allows: a boolean (Approve / Reject or Yes / No) or an enum of up to
  * five values, either as the whole answer or as the one required property of an object whose
  * other properties are optional (an approval with an optional note). Every choice must pass
  * the schema, so a button can never produce an answer the server would refuse.
@@ -37,7 +40,7 @@ export function oneClickChoices(schema: Record<string, unknown>): OneClickChoice
     const key = required[0] as string
     const sub = props.find(([name]) => name === key)?.[1]
     if (!sub || !isNode(sub)) return []
-    choices = choicesForNode(sub).map((c) => ({ label: c.label, response: { [key]: c.value }, ...(c.style && { style: c.style }) }))
+    choices = choicesForNode(sub, key).map((c) => ({ label: c.label, response: { [key]: c.value }, ...(c.style && { style: c.style }) }))
   }
   return choicesAlwaysValid(schema) ? choices : []
 }

@@ -6,7 +6,7 @@ import { ACTION, answerActionId } from '../action-ids.js'
 import { formFields } from '../answers/form-fields.js'
 import { hasMoreThanChoices, oneClickChoices } from '../answers/one-click.js'
 import { payloadLines, responseSummary } from './payload-summary.js'
-import { escapeMrkdwn, humanDuration, mrkdwn, plain, slackDate, truncate } from './text.js'
+import { escapeMrkdwn, escapeMrkdwnWithin, humanDuration, mrkdwn, plain, slackDate, truncate } from './text.js'
 
 type Block = types.KnownBlock
 type Button = types.Button
@@ -70,8 +70,9 @@ export function answerButtons(cp: CheckpointView, broadcast: boolean): Button[] 
  * it, for everyone), and finished (outcome and who decided, no buttons).
  */
 export function renderMessage(cp: CheckpointView, opts: RenderOptions): Rendered {
-  const task = truncate(cp.task, 2900)
-  const blocks: Block[] = [{ type: 'section', text: mrkdwn(`:raised_hand: *${escapeMrkdwn(task)}*`) }]
+  // The agent's words are escaped everywhere they appear, the notification `text` included
+  // (Slack parses it as mrkdwn too: `<!channel>` would ping a whole channel).
+  const blocks: Block[] = [{ type: 'section', text: mrkdwn(`:raised_hand: *${escapeMrkdwnWithin(cp.task, 2900)}*`) }]
   const lines = payloadLines(cp.payload, cp.payloadSchema)
   if (lines.length > 0) blocks.push({ type: 'section', text: mrkdwn(lines.join('\n')) })
   const terminal = isTerminal(cp.state)
@@ -89,5 +90,5 @@ export function renderMessage(cp: CheckpointView, opts: RenderOptions): Rendered
     blocks.push({ type: 'actions', block_id: `hp.actions`, elements: answerButtons(cp, opts.broadcast) })
   }
   const status = terminal ? ` (${cp.state})` : cp.claimedBy ? ' (claimed)' : ''
-  return { text: truncate(`Holdpoint: ${cp.task}${status}`, 3000), blocks }
+  return { text: `Holdpoint: ${escapeMrkdwnWithin(cp.task, 2900)}${status}`, blocks }
 }

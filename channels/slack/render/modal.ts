@@ -3,7 +3,7 @@ import type { CheckpointView } from '../../../engine/checkpoint-view.js'
 import { encodeOrigin, FORM_CALLBACK_ID, type FormOrigin } from '../action-ids.js'
 import { blockIdOf, FIELD_ACTION_ID, type FormField } from '../answers/form-fields.js'
 import { payloadLines } from './payload-summary.js'
-import { escapeMrkdwn, mrkdwn, plain } from './text.js'
+import { escapeMrkdwnWithin, mrkdwn, plain } from './text.js'
 
 type Block = types.KnownBlock
 type InputElement = types.InputBlock['element']
@@ -41,7 +41,7 @@ function elementFor(field: FormField): InputElement {
 }
 
 function heading(cp: CheckpointView): Block[] {
-  const blocks: Block[] = [{ type: 'section', text: mrkdwn(`*${escapeMrkdwn(cp.task)}*`) }]
+  const blocks: Block[] = [{ type: 'section', text: mrkdwn(`*${escapeMrkdwnWithin(cp.task, 2900)}*`) }]
   const lines = payloadLines(cp.payload, cp.payloadSchema)
   if (lines.length > 0) blocks.push({ type: 'context', elements: [mrkdwn(lines.join('\n'))] })
   return blocks

@@ -3,6 +3,25 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
 
+const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' }
+
+/**
+ * Escapes text from elsewhere (an agent's task) and cuts it so the escaped form fits `max`:
+ * the cut falls between characters of the original, never inside `&lt;` or a surrogate
+ * pair, so no half-entity and no `<!channel>`, `<@U…>` or `<http://x|label>` survives.
+ */
+export function escapeMrkdwnWithin(text: string, max: number): string {
+  const whole = escapeMrkdwn(text)
+  if (whole.length <= max) return whole
+  let out = ''
+  for (const ch of text) {
+    const piece = ENTITY[ch] ?? ch
+    if (out.length + piece.length > max - 1) return `${out}…`
+    out += piece
+  }
+  return out
+}
+
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`
 }

@@ -3,6 +3,7 @@ import type { ErrorSchema, UiSchema } from '@rjsf/utils'
 import validator from '@rjsf/validator-ajv8'
 import { useMemo, useState } from 'react'
 import { ApiError, errorText, type FieldProblem, type JsonSchema } from '../api'
+import { answerLines, hasCustomLabels, honestSchema } from '../honest-schema'
 
 /**
  * The answer form, generated from the agent's `responseSchema` by react-jsonschema-form.
@@ -12,7 +13,7 @@ import { ApiError, errorText, type FieldProblem, type JsonSchema } from '../api'
 function uiSchemaFor(schema: JsonSchema): UiSchema {
   const ui: UiSchema = {}
   if (schema.type === 'boolean') ui['ui:widget'] = 'radio'
-  if (schema.type === 'string' && !schema.enum && !schema.format && (typeof schema.maxLength !== 'number' || schema.maxLength > 120)) {
+  if (schema.type === 'string' && !schema.enum && !schema.oneOf && !schema.anyOf && schema.const === undefined && !schema.format && (typeof schema.maxLength !== 'number' || schema.maxLength > 120)) {
     ui['ui:widget'] = 'textarea'
     ui['ui:options'] = { rows: 3 }
   }
@@ -40,7 +41,10 @@ export function toErrorSchema(problems: FieldProblem[]): ErrorSchema {
   return root as ErrorSchema
 }
 
-export function AnswerForm({ schema, onSubmit }: { schema: JsonSchema; onSubmit: (response: unknown) => Promise<void> }) {
+export function AnswerForm({ schema: agentSchema, onSubmit }: { schema: JsonSchema; onSubmit: (response: unknown) => Promise<void> }) {
+  // Drawn from an honest copy: what a reviewer clicks says the value it sends (see honest-schema).
+  const schema = useMemo(() => honestSchema(agentSchema) as JsonSchema, [agentSchema])
+  const customLabels = useMemo(() => hasCustomLabels(agentSchema), [agentSchema])
   const [formData, setFormData] = useState<unknown>(undefined)
   const [extraErrors, setExtraErrors] = useState<ErrorSchema | undefined>(undefined)
   const [message, setMessage] = useState<string | null>(null)
@@ -95,6 +99,19 @@ export function AnswerForm({ schema, onSubmit }: { schema: JsonSchema; onSubmit:
         disabled={busy}
         idPrefix="answer"
       >
+        {customLabels && answerLines(formData).length > 0 && (
+          // The agent chose the labels; the values below are what is sent, whatever they say.
+          <div className="answer-values" role="status" aria-label="Your answer as sent">
+            <p className="hint">Your answer, as it will be sent:</p>
+            <ul>
+              {answerLines(formData).map((line) => (
+                <li key={line.key}>
+                  <code>{line.key}</code>: <strong>{line.value}</strong>
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
         <div className="form-actions">
           <button type="submit" className="btn primary" disabled={busy}>
             {busy ? 'Submitting…' : 'Submit answer'}

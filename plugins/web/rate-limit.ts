@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { Context, Middleware } from 'koa'
-import { problem } from '../plugins/web/problem.js'
+import { z } from 'zod'
+import { problem } from './problem.js'
 
 /**
  * A fixed-window request counter in Redis, so a limit holds across every server process.
@@ -51,3 +52,9 @@ export function rateLimit(limiter: FixedWindowLimiter, rule: RateLimitRule, subj
     await next()
   }
 }
+
+/**
+ * HOLDPOINT_RATE_LIMIT_EXTRACT: model calls that read free text, per minute per agent token
+ * (`/v1/…/extract`) and per person (the dashboard's "Answer in words"); 0 = no budget of its own.
+ */
+export const extractRateLimit = { HOLDPOINT_RATE_LIMIT_EXTRACT: z.coerce.number().int().min(0).default(30) }
