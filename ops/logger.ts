@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino'
+import pretty from 'pino-pretty'
 import { currentLogContext } from '../plugins/log-context.js'
 
 /**
@@ -37,6 +38,15 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
     },
     destination as pino.DestinationStream | undefined,
   )
+}
+
+/**
+ * Dev mode on a terminal gets readable lines (pino-pretty, in process so they interleave with
+ * the start-up banner in order); production and anything piped stay JSON for log shippers.
+ */
+export function consoleLogger(level: string, opts: { production: boolean; tty: boolean }): Logger {
+  if (opts.production || !opts.tty) return createLogger(level)
+  return createLogger(level, pretty({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname,service', sync: true }))
 }
 
 export type { Logger }

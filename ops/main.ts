@@ -2,7 +2,7 @@ import type { Channel } from '../plugins/channel.js'
 import { ConfigError, loadConfig } from './config.js'
 import { resolveSecrets } from './dev-secrets.js'
 import { ensureDevRedis, NO_REDIS_MESSAGE, redisAnswers } from './dev-redis.js'
-import { createLogger } from './logger.js'
+import { consoleLogger } from './logger.js'
 import { startRuntime } from './runtime.js'
 
 export interface Role {
@@ -29,7 +29,7 @@ export async function main(role: Role): Promise<void> {
     }
     throw error
   }
-  const logger = createLogger(config.logLevel)
+  const logger = consoleLogger(config.logLevel, { production: config.production, tty: process.stdout.isTTY })
   const say = (line: string) => process.stdout.write(`holdpoint: ${line}\n`)
 
   let stopRedis: (() => Promise<void>) | null = null
