@@ -141,7 +141,7 @@ describe('horizontal scale', () => {
     cleanup.push(() => queue.close())
     expect(await queue.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed'], 0, -1)).toHaveLength(0)
 
-    // Figures for docs/operations.md (printed, never asserted): the shared test Redis also
+    // Figures for docs/scaling.md (printed, never asserted): the shared test Redis also
     // serves other suites, so these are upper bounds on what one lifecycle costs Redis.
     const num = (info: string, field: string) => Number(new RegExp(`${field}:([\\d.]+)`).exec(info)?.[1] ?? 0)
     const [statsAfter, cpuAfter] = [await redis.info('stats'), await redis.info('cpu')]
