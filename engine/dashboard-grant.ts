@@ -13,8 +13,8 @@ export const DASHBOARD_GRANT_PURPOSE = 'dashboard-grant'
 export interface DashboardGrant {
   /** Checkpoint id the grant is limited to. */
   cp: string
-  /** Channel the recipient was reached on. */
-  ch: 'email' | 'slack' | 'telegram'
+  /** Channel the recipient was reached on (a registered channel's name: `email`, `slack`, …). */
+  ch: string
   /** Their handle on that channel: address, Slack user id, chat id. */
   h: string
   /** Nonce, so two grants for the same person differ. */

@@ -10,7 +10,7 @@ import { DashKeys, digest } from './keys.js'
 export type SessionData =
   | { kind: 'person'; personId: string; csrf: string; createdAt: number }
   /** A `?grant=` link: one checkpoint, acting as one channel recipient. */
-  | { kind: 'grant'; checkpointId: string; channel: 'email' | 'slack' | 'telegram'; handle: string; csrf: string; createdAt: number }
+  | { kind: 'grant'; checkpointId: string; channel: string; handle: string; csrf: string; createdAt: number }
 
 type NewSession = SessionData extends infer S ? (S extends SessionData ? Omit<S, 'csrf' | 'createdAt'> : never) : never
 
