@@ -1,5 +1,5 @@
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, type ConversationReference, type InvokeResponse, type TurnContext } from 'botbuilder'
-import type { AuthenticateRequestResult, BotFrameworkAuthentication } from 'botframework-connector'
+import type { AuthenticateRequestResult, BotFrameworkAuthentication, ConnectorClient } from 'botframework-connector'
 import { BOT_FRAMEWORK_SCOPE, ClientCredentialsFactory } from './token-client.js'
 
 /**
@@ -71,11 +71,20 @@ export class TeamsBot {
     return this.adapter.run(result, activity, logic)
   }
 
-  /** Posts an activity into a conversation; returns the new activity's id. */
-  async send(reference: Partial<ConversationReference>, activity: Partial<Activity>): Promise<string> {
+  /**
+   * Posts an activity into a conversation (a new thread in a channel), or as a reply to
+   * `replyToId`; returns the new activity's id. The connector is called directly because a
+   * proactive turn's `sendActivity` would reply to the synthetic continuation event.
+   */
+  async send(reference: Partial<ConversationReference>, activity: Partial<Activity>, replyToId?: string): Promise<string> {
+    const conversationId = reference.conversation?.id
+    if (!conversationId) throw new Error('a conversation reference without a conversation')
     let id: string | undefined
     await this.adapter.continueConversationAsync(this.appId, reference, async (turn) => {
-      id = (await turn.sendActivity(activity))?.id
+      const client = turn.turnState.get<ConnectorClient>(this.adapter.ConnectorClientKey)
+      const full = { ...activity, channelId: reference.channelId, serviceUrl: reference.serviceUrl, conversation: reference.conversation, from: reference.bot } as Activity
+      const sent = replyToId ? await client.conversations.replyToActivity(conversationId, replyToId, full) : await client.conversations.sendToConversation(conversationId, full)
+      id = sent.id
     })
     if (!id) throw new Error('Teams accepted the message without an activity id')
     return id

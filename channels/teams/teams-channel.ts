@@ -88,7 +88,9 @@ export class TeamsChannel implements Channel {
       const conversation = reference.conversation
       // In a channel the reply chain is its own conversation id; a personal chat has one thread.
       const thread = conversation && conversation.conversationType === 'channel' ? { ...conversation, id: `${sent.conversationId};messageid=${sent.activityId}` } : conversation
-      await this.call('reply in the thread', () => this.deps.bot.send({ ...reference, ...(thread && { conversation: thread }) }, { type: 'message', text, textFormat: 'markdown', replyToId: sent.activityId }))
+      const inChannel = conversation?.conversationType === 'channel'
+      const message = { type: 'message', text, textFormat: 'markdown' }
+      await this.call('reply in the thread', () => this.deps.bot.send({ ...reference, ...(thread && { conversation: thread }) }, message, inChannel ? undefined : sent.activityId))
     } catch (error) {
       // Not sent: the retried job may try again.
       await refs.releaseReply(ctx.checkpoint.id, ctx.recipient, tag)

@@ -87,6 +87,12 @@ function actions(cp: CheckpointView, opts: CardOptions, hasForm: boolean): CardE
       const style = decision === true ? 'positive' : decision === false ? 'destructive' : undefined
       out.push(execute(c.label, { hp: 'answer', cp: cp.id, choice: i }, style))
     })
+    // The schema has more than the decision (a note): the whole form, one tap away.
+    const fields = formFields(cp.responseSchema)
+    if (fields && fields.length > 1) {
+      const form = { type: 'AdaptiveCard', body: formElements(fields, opts.form?.values, opts.form?.problems), actions: [execute('Submit', { hp: 'submit', cp: cp.id }, 'positive')] }
+      out.push({ type: 'Action.ShowCard', title: 'Answer with a note…', card: form })
+    }
   } else if (hasForm) {
     out.push(execute('Submit', { hp: 'submit', cp: cp.id }, 'positive'))
   } else if (opts.formLink) {
