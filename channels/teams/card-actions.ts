@@ -12,6 +12,7 @@ import { formFields } from '../slack/answers/form-fields.js'
 import { answerFromInputs, problemsByInput } from './answers/form-inputs.js'
 import { actionData } from './card-actions-data.js'
 import type { Conversations } from './conversations.js'
+import type { MessageRefs } from './message-refs.js'
 import { baseConversationId } from './recipients.js'
 import { renderCard, type CardOptions } from './render/card.js'
 
@@ -25,6 +26,7 @@ export interface CardActionDeps {
   engine: Engine
   directory: Directory
   conversations: Conversations
+  refs: MessageRefs
   keyring: Keyring
   publicUrl: string
   clock?: () => number
@@ -40,7 +42,7 @@ const MIN_LINK_TTL_SECONDS = 300
 const message = (text: string): InvokeBody => ({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text })
 
 /** The routing strings that name whoever acted: their Teams handles, the directory's, the channel's. */
-export async function actorOf(deps: Pick<CardActionDeps, 'directory' | 'conversations'>, turn: TurnContext): Promise<Actor> {
+export async function actorOf(deps: Pick<CardActionDeps, 'directory' | 'conversations' | 'refs'>, turn: TurnContext, checkpointId: string): Promise<Actor> {
   const { from, conversation } = turn.activity
   const aad = from.aadObjectId?.toLowerCase()
   let actor = await deps.directory.actorFor('teams', aad ?? from.id, from.name)
@@ -51,8 +53,13 @@ export async function actorOf(deps: Pick<CardActionDeps, 'directory' | 'conversa
     for (const id of byName.identities ?? []) identities.add(id)
     if (byName.name !== undefined && byName.name !== from.name) actor = { ...actor, name: byName.name }
   }
-  // Teams only lets members of a channel act on its messages, so acting there proves membership.
-  if (conversation.conversationType === 'channel') identities.add(`teams:channel:${baseConversationId(conversation.id)}`)
+  // Teams only lets members of a channel act on its messages, so acting on the card Holdpoint
+  // posted there for this checkpoint proves membership of the recipient it was posted for.
+  if (conversation.conversationType === 'channel') {
+    const recipient = `teams:channel:${baseConversationId(conversation.id)}`
+    const card = await deps.refs.card(checkpointId, recipient)
+    if (card && card.activityId === turn.activity.replyToId) identities.add(recipient)
+  }
   return { ...actor, identities: [...identities] }
 }
 
@@ -115,7 +122,7 @@ export class CardActions {
     })
     const view = toView(loaded, this.deps.publicUrl)
     if (replay || data.hp === 'refresh') return card(view)
-    const by = await actorOf(this.deps, turn)
+    const by = await actorOf(this.deps, turn, view.id)
     const via = { via: `teams.${data.hp}`, data: { activityId: turn.activity.replyToId ?? null } }
     let outcome: AnswerOutcome
     let label = ''

@@ -74,7 +74,7 @@ export const teamsPlugin = definePlugin({
     const log = ctx.logger.child({ module: 'teams' })
     const parts: PluginParts = { channel: new TeamsChannel({ bot, conversations, refs }) }
     if (ctx.role.server) {
-      const actions = new CardActions({ engine: ctx.engine, directory: ctx.directory, conversations, keyring: ctx.keyring, publicUrl: ctx.publicUrl })
+      const actions = new CardActions({ engine: ctx.engine, directory: ctx.directory, conversations, refs, keyring: ctx.keyring, publicUrl: ctx.publicUrl })
       parts.routes = teamsRoutes({ bot, keys: ctx.keys, bodyLimit: ctx.bodyLimit, logger: log, onActivity: (turn, replay) => onActivity({ conversations, actions, logger: log }, turn, replay) })
     }
     ctx.announce(`teams channel on: the Bot Framework posts to ${ctx.publicUrl}${TEAMS_MESSAGES_PATH}`)

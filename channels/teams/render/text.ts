@@ -12,7 +12,8 @@ const LINE_START = /^(\s*)([-+#>]|\d+\.)/gm
 export function escapeMarkdown(text: string): string {
   return text
     .replace(INLINE, (c) => `\\${c}`)
-    .replace(LINE_START, (_m, space: string, marker: string) => `${space}\\${marker}`)
+    // A digit cannot be escaped: an ordered-list marker loses its meaning at the dot instead.
+    .replace(LINE_START, (_m, space: string, marker: string) => (marker.endsWith('.') ? `${space}${marker.slice(0, -1)}\\.` : `${space}\\${marker}`))
     .replace(/\{\{/g, '{\u200d{')
 }
 
