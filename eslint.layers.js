@@ -1,4 +1,5 @@
 // @ts-check
+import { readdirSync } from 'node:fs'
 /**
  * The layers, lowest first. A file may import from its own layer and the layers below it,
  * never above: machine ← engine ← plugins (contracts) ← features ← surfaces ← ops.
@@ -27,6 +28,14 @@ export function layerZones() {
   // Features are siblings: a channel does not reach into verification or another channel's folder.
   for (const feature of ['verify', 'resume']) {
     zones.push({ target: './channels', from: `./${feature}`, message: 'channels depend on the plugin contracts (plugins/), not on another feature.' })
+  }
+  // A channel is one folder: it may share channels/common, never reach into another channel.
+  const channels = readdirSync(new URL('./channels', import.meta.url), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name !== 'common')
+    .map((d) => d.name)
+  for (const channel of channels) {
+    const others = channels.filter((c) => c !== channel).map((c) => `./channels/${c}`)
+    zones.push({ target: `./channels/${channel}`, from: others, message: `a channel is one folder: share code through channels/common, not channels/${channel} → another channel.` })
   }
   zones.push({ target: './sdk', from: SERVER.map((f) => `./${f}`), message: 'the SDK is the agent’s package: it imports nothing of the server.' })
   return zones

@@ -1,6 +1,7 @@
 import { dashboardChannelPlugin } from '../channels/dashboard/plugin.js'
 import { emailPlugin } from '../channels/email/plugin.js'
 import { slackPlugin } from '../channels/slack/plugin.js'
+import { teamsPlugin } from '../channels/teams/plugin.js'
 import { telegramPlugin } from '../channels/telegram/plugin.js'
 import { dashboardUiPlugin } from '../http/dashboard/module.js'
 import type { Plugin } from '../plugins/plugin.js'
@@ -13,4 +14,4 @@ import { inspectorPlugin } from './inspector.js'
  * on; each other plugin is off until its configuration is present. (Verification is added by
  * the runtime around the process's one VerifierSet.)
  */
-export const PLUGINS: readonly Plugin[] = [dashboardChannelPlugin, bullBoardPlugin, dashboardUiPlugin, emailPlugin, slackPlugin, telegramPlugin, resumeTargetsPlugin, inspectorPlugin]
+export const PLUGINS: readonly Plugin[] = [dashboardChannelPlugin, bullBoardPlugin, dashboardUiPlugin, emailPlugin, slackPlugin, telegramPlugin, teamsPlugin, resumeTargetsPlugin, inspectorPlugin]

@@ -20,18 +20,11 @@ export interface MagicLinkClaims {
   [claim: string]: unknown
 }
 
-/** Links outlive the checkpoint by a day so a late click still shows the outcome. */
-const GRACE_SECONDS = 24 * 60 * 60
-const MAX_TTL_SECONDS = 100 * 24 * 60 * 60
-
-export function linkTtlSeconds(expiresAt: string, now = Date.now()): number {
-  const untilDeadline = Math.ceil((Date.parse(expiresAt) - now) / 1000)
-  return Math.min(MAX_TTL_SECONDS, Math.max(60, untilDeadline) + GRACE_SECONDS)
-}
-
 export function newNonce(): string {
   return randomBytes(12).toString('base64url')
 }
+
+export { linkTtlSeconds } from '../common/link-ttl.js'
 
 export function mintMagicLink(opts: { keyring: Keyring; publicUrl: string; claims: MagicLinkClaims; ttlSeconds: number; now?: number }): string {
   const token = sealToken(opts.keyring, MAGIC_LINK_PURPOSE, opts.claims, opts.ttlSeconds, opts.now)

@@ -5,7 +5,7 @@ import type { ProposalStore } from '../common/proposals.js'
 import { VerifierMisconfigured, VerifierUnavailable } from '../../plugins/free-text-reader.js'
 import { describeValue } from '../common/schema-shape.js'
 import { escapeHtml } from '../common/html.js'
-import { linkTtlSeconds } from '../email/magic-link.js'
+import { linkTtlSeconds } from '../common/link-ttl.js'
 import { callBot, classifyBotError, isNotModified } from './bot-api.js'
 import type { MessageRefs } from './message-refs.js'
 

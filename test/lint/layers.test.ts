@@ -33,6 +33,7 @@ describe('layers: machine ← engine ← plugins ← features ← http/queues �
   it('fails a feature reaching into a sibling feature or the ops layer', async () => {
     expect(await lint('channels/email/fixture.ts', "import { verifyPlugin } from '../../verify/plugin.js'\nexport const x = verifyPlugin\n")).toHaveLength(1)
     expect(await lint('http/fixture.ts', "import { PLUGINS } from '../ops/plugins.js'\nexport const x = PLUGINS\n")).toHaveLength(1)
+    expect(await lint('channels/telegram/fixture.ts', "import { mintMagicLink } from '../email/magic-link.js'\nexport const x = mintMagicLink\n")).toHaveLength(1)
   })
 
   it('lets a channel depend on the contracts and the engine below it', async () => {

@@ -1,4 +1,4 @@
-import { describeValue, enumOf, isNode, labelOf, properties, requiredOf, typeOf, type SchemaNode } from '../../common/schema-shape.js'
+import { describeValue, enumOf, isNode, labelOf, properties, requiredOf, typeOf, type SchemaNode } from './schema-shape.js'
 
 /**
  * JSON Schema → the inputs a Slack modal can show, and back. Only flat schemas map: an object
