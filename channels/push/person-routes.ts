@@ -47,6 +47,7 @@ function labelFor(userAgent: string): string {
 const shown = (d: Device) => ({ id: d.id, label: d.label, createdAt: d.createdAt })
 
 export function pushPersonRoutes(deps: PersonRouteDeps): Middleware {
+  const log = deps.logger.child({ component: 'push-devices' })
   const router = new Router({ prefix: '/ui/api/push' })
   const who = (state: unknown) => (state as { person: SignedInPerson }).person.person
 
@@ -64,7 +65,7 @@ export function pushPersonRoutes(deps: PersonRouteDeps): Middleware {
     if (problemText) throw new ValidationFailed([{ path: '/endpoint', message: problemText }])
     const person = who(ctx.state)
     const device = await deps.store.add(person.id, { endpoint: sub.endpoint, keys: { p256dh: sub.keys.p256dh, auth: sub.keys.auth }, label: labelFor(ctx.get('user-agent')) })
-    deps.logger.info({ personId: person.id, device: device.id }, 'push device added')
+    log.info({ personId: person.id, device: device.id }, 'push device added')
     ctx.status = 201
     ctx.body = { device: shown(device) }
   })
@@ -74,7 +75,7 @@ export function pushPersonRoutes(deps: PersonRouteDeps): Middleware {
     const id = 'endpoint' in which ? deviceId(which.endpoint) : which.id
     const person = who(ctx.state)
     if (!(await deps.store.remove(person.id, id))) throw problem(404, 'not-found', 'No such device')
-    deps.logger.info({ personId: person.id, device: id }, 'push device removed')
+    log.info({ personId: person.id, device: id }, 'push device removed')
     ctx.status = 204
   })
 

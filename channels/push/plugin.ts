@@ -51,7 +51,7 @@ export const pushPlugin = definePlugin({
     const vapid = { publicKey: s.HOLDPOINT_VAPID_PUBLIC_KEY ?? '', privateKey: s.HOLDPOINT_VAPID_PRIVATE_KEY ?? '', subject: s.HOLDPOINT_VAPID_SUBJECT ?? '' }
     const policy = { production: ctx.production, allowPrivate: ctx.allowPrivateAddresses }
     const store = new SubscriptionStore(ctx.keys)
-    const logger = ctx.logger.child({ component: 'push' })
+    const logger = ctx.logger
     // A removed person's devices go with them, whichever process removes them.
     ctx.directory.onRemove((id) => store.removeAll(id))
     return {

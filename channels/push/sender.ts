@@ -51,6 +51,11 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isNaN(at) ? null : Math.min(Math.max(0, at - now), 3_600_000)
 }
 
+/** web-push's headers for node's https; fetch wants strings and sets Content-Length itself. */
+function headersOf(raw: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(raw).flatMap(([name, value]) => (name.toLowerCase() === 'content-length' ? [] : [[name, String(value)]])))
+}
+
 export function createSender(vapid: Vapid, policy: EndpointPolicy, fetchImpl: typeof fetch = fetch): Sender {
   return {
     async send(device, payload, options) {
@@ -70,14 +75,17 @@ export function createSender(vapid: Vapid, policy: EndpointPolicy, fetchImpl: ty
       try {
         res = await fetchImpl(details.endpoint, {
           method: 'POST',
-          headers: details.headers as Record<string, string>,
+          headers: headersOf(details.headers),
           body: details.body === null ? null : new Uint8Array(details.body),
           redirect: 'error',
           signal: AbortSignal.timeout(TIMEOUT_MS),
         })
         await res.body?.cancel()
       } catch (error) {
-        return { kind: 'retry', afterMs: null, reason: `push service unreachable (${(error as Error).name})` }
+        // The cause names the failure (refused, timed out) without the endpoint's path.
+        const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause
+        const why = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : (error as Error).name
+        return { kind: 'retry', afterMs: null, reason: `push service unreachable (${why})` }
       }
       if (res.status >= 200 && res.status < 300) return { kind: 'sent' }
       if (res.status === 404 || res.status === 410) return { kind: 'gone' }
