@@ -60,7 +60,9 @@ export function pageRoutes(deps: DashDeps, uiDist: string): Middleware {
       return
     }
     // The service worker keeps its name across deploys; never cached, so an update is seen at once.
+    // Its script's CSP governs the worker: it fetches /push/act and the icons, nothing elsewhere.
     if (path === '/sw.js') {
+      ctx.set('content-security-policy', "default-src 'self'; frame-ancestors 'none'; base-uri 'none'")
       if (!(await files.send(ctx, 'sw.js', 'none'))) await next()
       return
     }
