@@ -163,6 +163,11 @@ export interface PluginSpec<E extends EnvSchema> {
   channel?: ChannelTraits
   /** Queues the plugin owns beyond its delivery queue (listed in Bull Board and metrics). */
   queues?: readonly string[]
+  /**
+   * Dev mode only: values for this plugin's variables (a key pair) when the operator set none
+   * of them, generated once and kept in `.data/dev.json` with the other dev secrets.
+   */
+  devSecrets?(): Record<string, string>
   start(settings: z.output<E>, ctx: PluginContext): PluginParts | Promise<PluginParts>
 }
 
@@ -180,6 +185,7 @@ export interface Plugin {
   readonly variables: readonly string[]
   readonly channel: ChannelTraits | undefined
   readonly queues: readonly string[]
+  readonly devSecrets: (() => Record<string, string>) | undefined
   /** Reads this plugin's variables from the environment. */
   load(env: Readonly<Record<string, string | undefined>>): LoadedPlugin | { problems: ConfigProblem[] }
 }
@@ -191,6 +197,7 @@ export function definePlugin<E extends EnvSchema>(spec: PluginSpec<E>): Plugin {
     variables: Object.keys(spec.env.shape),
     channel: spec.channel,
     queues: spec.queues ?? [],
+    devSecrets: spec.devSecrets?.bind(spec),
     load(env) {
       const parsed = spec.env.safeParse(env)
       if (!parsed.success) {

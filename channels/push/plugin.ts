@@ -6,7 +6,7 @@ import { pushPersonRoutes } from './person-routes.js'
 import { createPushChannel } from './push-channel.js'
 import { createSender } from './sender.js'
 import { SubscriptionStore } from './subscriptions.js'
-import { PRIVATE_KEY, PUBLIC_KEY, SUBJECT, vapidDoctor } from './vapid.js'
+import { generateVapidKeys, PRIVATE_KEY, PUBLIC_KEY, SUBJECT, vapidDoctor } from './vapid.js'
 
 const USERNAME = /^[a-z0-9][a-z0-9._-]{0,63}$/
 const ADDRESS = /^[^@\s]+@[^@\s]+\.[^@\s]+$/
@@ -45,6 +45,10 @@ export const pushPlugin = definePlugin({
     }
     if (s.HOLDPOINT_VAPID_SUBJECT === undefined) return 'set HOLDPOINT_VAPID_SUBJECT (mailto: or https:) to enable it (docs/push.md)'
     return null
+  },
+  devSecrets() {
+    const keys = generateVapidKeys()
+    return { HOLDPOINT_VAPID_PUBLIC_KEY: keys.publicKey, HOLDPOINT_VAPID_PRIVATE_KEY: keys.privateKey, HOLDPOINT_VAPID_SUBJECT: 'mailto:holdpoint-dev@example.com' }
   },
   doctor: (s) => vapidDoctor(s.HOLDPOINT_VAPID_PUBLIC_KEY ?? '', s.HOLDPOINT_VAPID_PRIVATE_KEY ?? '', s.HOLDPOINT_VAPID_SUBJECT ?? ''),
   start(s, ctx): PluginParts {
