@@ -81,6 +81,15 @@ describe('subscriptions', () => {
     // Another person does not see Ana's devices.
     expect((await ben.req('GET', '/ui/api/push/subscriptions')).body.devices).toEqual([])
   })
+
+  it('removes a device by endpoint or id, and only the person’s own', async () => {
+    const laptop = service.device('ana-laptop')
+    const added = await subscribe(ana, laptop)
+    expect((await ben.req('DELETE', '/ui/api/push/subscriptions', { id: added.id })).status).toBe(404)
+    expect((await ana.req('DELETE', '/ui/api/push/subscriptions', { endpoint: laptop.endpoint })).status).toBe(204)
+    expect((await ana.req('DELETE', '/ui/api/push/subscriptions', { id: added.id })).status).toBe(404)
+    expect((await ana.req('GET', '/ui/api/push/subscriptions')).body.devices).toHaveLength(1)
+  })
 })
 
 describe('a request on the lock screen', () => {
