@@ -117,6 +117,14 @@ export class Directory {
     const tx = this.redis.multi()
     for (const [kind, value] of this.indexed(previous)) tx.hdel(this.handleKey(kind), value)
     await tx.del(this.personKey(id)).srem(this.peopleKey, id).exec()
+    for (const hook of this.removeHooks) await hook(id)
+  }
+
+  private readonly removeHooks: Array<(id: string) => Promise<void>> = []
+
+  /** Runs after a person is removed: channels drop what they keep under the person's id (push devices). */
+  onRemove(hook: (id: string) => Promise<void>): void {
+    this.removeHooks.push(hook)
   }
 
   /** The person whose `channel` handle (or email, for `email`) is `value`. */

@@ -14,6 +14,8 @@ export interface DevFile {
   apiToken: string
   webhookSecret: string
   secretKeys: string
+  /** Plugins' generated variables (VAPID keys), by plugin name. */
+  plugins?: Record<string, Record<string, string>>
 }
 
 export function devFilePath(config: Pick<Config, 'dataDir'>): string {
@@ -42,11 +44,23 @@ export async function resolveSecrets(config: Config): Promise<{ config: Resolved
     webhookSecret: saved.webhookSecret ?? (generated.push('HOLDPOINT_WEBHOOK_SECRET'), `whsec_${randomBytes(32).toString('base64')}`),
     secretKeys: saved.secretKeys ?? (generated.push('HOLDPOINT_SECRET_KEYS'), `dev1:${randomBytes(32).toString('base64')}`),
   }
+  const plugins = config.plugins.map((loaded) => {
+    const make = loaded.plugin.devSecrets
+    // A plugin the operator configured even in part is theirs to finish.
+    if (!make || loaded.plugin.variables.some((v) => config.source[v] !== undefined)) return loaded
+    const values = saved.plugins?.[loaded.plugin.name] ?? make()
+    if (saved.plugins?.[loaded.plugin.name] === undefined) generated.push(...Object.keys(values))
+    const reloaded = loaded.plugin.load({ ...config.source, ...values })
+    if ('problems' in reloaded) return loaded
+    ;(file.plugins ??= {})[loaded.plugin.name] = values
+    return reloaded
+  })
   await mkdir(config.dataDir, { recursive: true })
   await writeFile(path, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 })
   return {
     config: {
       ...config,
+      plugins,
       apiTokens: config.apiTokens ?? [{ name: 'dev', token: file.apiToken }],
       webhookSecret: config.webhookSecret ?? file.webhookSecret,
       secretKeys: config.secretKeys ?? parseSecretKeys(file.secretKeys),

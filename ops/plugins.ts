@@ -1,5 +1,6 @@
 import { dashboardChannelPlugin } from '../channels/dashboard/plugin.js'
 import { emailPlugin } from '../channels/email/plugin.js'
+import { pushPlugin } from '../channels/push/plugin.js'
 import { slackPlugin } from '../channels/slack/plugin.js'
 import { teamsPlugin } from '../channels/teams/plugin.js'
 import { telegramPlugin } from '../channels/telegram/plugin.js'
@@ -14,4 +15,4 @@ import { inspectorPlugin } from './inspector.js'
  * on; each other plugin is off until its configuration is present. (Verification is added by
  * the runtime around the process's one VerifierSet.)
  */
-export const PLUGINS: readonly Plugin[] = [dashboardChannelPlugin, bullBoardPlugin, dashboardUiPlugin, emailPlugin, slackPlugin, telegramPlugin, teamsPlugin, resumeTargetsPlugin, inspectorPlugin]
+export const PLUGINS: readonly Plugin[] = [dashboardChannelPlugin, bullBoardPlugin, dashboardUiPlugin, emailPlugin, slackPlugin, telegramPlugin, teamsPlugin, pushPlugin, resumeTargetsPlugin, inspectorPlugin]

@@ -5,7 +5,7 @@ import type { Logger } from 'pino'
 import { ChannelRegistry } from '../plugins/channel-registry.js'
 import type { Channel } from '../plugins/channel.js'
 import { ChannelCatalog } from '../plugins/channel-catalog.js'
-import type { Plugin, PluginContext, PluginParts } from '../plugins/plugin.js'
+import type { PersonMount, Plugin, PluginContext, PluginParts } from '../plugins/plugin.js'
 import { queueNames } from '../plugins/queue-names.js'
 import { dashboardChannelPlugin } from '../channels/dashboard/plugin.js'
 import { FreeTextExtractor } from '../verify/extractor.js'
@@ -127,6 +127,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
   const changes = subscriber ? new ChangeFeed(subscriber, config.keyPrefix) : null
   await changes?.start()
 
+  const personMounts: PersonMount[] = []
   const pluginContext: PluginContext = {
     engine,
     directory,
@@ -144,9 +145,14 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
     role: { server: options.server, worker: options.worker },
     channels: catalog,
     announce: options.announce ?? ((line) => logger.info(line)),
+    personRoutes: () => personMounts,
   }
   const parts: PluginParts[] = []
-  for (const l of on) parts.push(await l.start(pluginContext))
+  for (const l of on) {
+    const part = await l.start(pluginContext)
+    parts.push(part)
+    if (part.personRoutes) personMounts.push({ plugin: l.plugin.name, routes: part.personRoutes })
+  }
 
   const channels = new ChannelRegistry([...(options.channels ?? []), ...parts.flatMap((m) => (m.channel ? [m.channel] : []))])
   const resumeTargets = new Map<string, ResumeTarget>([['webhook', webhookTarget(config.webhookSecret, fetch, { allowPrivate: config.allowPrivateWebhooks })]])

@@ -4,9 +4,10 @@ import type { Middleware } from 'koa'
 import type { Logger } from 'pino'
 import type { z } from 'zod'
 import type { ChangeFeed } from '../engine/change-feed.js'
-import type { Directory, HandleRule } from '../engine/directory.js'
+import type { Directory, HandleRule, Person } from '../engine/directory.js'
 import type { Engine } from '../engine/engine.js'
 import type { Keyring } from '../engine/keyring.js'
+import type { Actor } from '../machine/types.js'
 import type { Channel } from './channel.js'
 import type { FreeTextReader } from './free-text-reader.js'
 import type { ResumeTarget } from './resume-target.js'
@@ -61,6 +62,25 @@ export interface PluginContext {
   channels: { describe(): ChannelDescriptor[] }
   /** Prints one line for the operator at start (a setup link, a channel's mode). */
   announce(line: string): void
+  /**
+   * Every started plugin's `personRoutes`, for the surface that signs people in (the
+   * dashboard) to mount behind its session and CSRF check. Read per request: plugins that
+   * start after the dashboard are included.
+   */
+  personRoutes(): readonly PersonMount[]
+}
+
+/** A plugin's `personRoutes`, under `/ui/api/<plugin>/`. */
+export interface PersonMount {
+  plugin: string
+  routes: Middleware
+}
+
+/** What `personRoutes` find on `ctx.state.person`: who is signed in, as the dashboard resolved them. */
+export interface SignedInPerson {
+  person: Person
+  /** The dashboard Actor, with every identity the directory knows for them. */
+  actor: Actor
 }
 
 /** What the dashboard's People and Account pages need to ask for and show a channel's handles. */
@@ -79,6 +99,13 @@ export interface PluginParts {
   routes?: Middleware
   /** Koa middleware mounted behind the agent API's token check and per-token rate limit. */
   agentRoutes?: Middleware
+  /**
+   * Koa middleware for a signed-in person's own settings (a device to notify). Mounted by the
+   * dashboard under `/ui/api/<plugin name>/`: requests reach it only with a person's session
+   * (never a `?grant=` visitor), writes only with the session's CSRF token from this origin,
+   * and `ctx.state.person` holds a `SignedInPerson`.
+   */
+  personRoutes?: Middleware
   resumeTargets?: ResumeTarget[]
   /** Optional request features this plugin implements (`verify`, `verify:anthropic`, …). */
   features?: string[]
@@ -136,6 +163,11 @@ export interface PluginSpec<E extends EnvSchema> {
   channel?: ChannelTraits
   /** Queues the plugin owns beyond its delivery queue (listed in Bull Board and metrics). */
   queues?: readonly string[]
+  /**
+   * Dev mode only: values for this plugin's variables (a key pair) when the operator set none
+   * of them, generated once and kept in `.data/dev.json` with the other dev secrets.
+   */
+  devSecrets?(): Record<string, string>
   start(settings: z.output<E>, ctx: PluginContext): PluginParts | Promise<PluginParts>
 }
 
@@ -153,6 +185,7 @@ export interface Plugin {
   readonly variables: readonly string[]
   readonly channel: ChannelTraits | undefined
   readonly queues: readonly string[]
+  readonly devSecrets: (() => Record<string, string>) | undefined
   /** Reads this plugin's variables from the environment. */
   load(env: Readonly<Record<string, string | undefined>>): LoadedPlugin | { problems: ConfigProblem[] }
 }
@@ -164,6 +197,7 @@ export function definePlugin<E extends EnvSchema>(spec: PluginSpec<E>): Plugin {
     variables: Object.keys(spec.env.shape),
     channel: spec.channel,
     queues: spec.queues ?? [],
+    devSecrets: spec.devSecrets?.bind(spec),
     load(env) {
       const parsed = spec.env.safeParse(env)
       if (!parsed.success) {

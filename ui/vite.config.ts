@@ -13,6 +13,14 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     chunkSizeWarningLimit: 1500,
+    rollupOptions: {
+      input: { index: `${root}index.html`, sw: `${root}src/sw/sw.ts` },
+      output: {
+        // The service worker must sit at the root (its scope is the whole dashboard) under a
+        // name that does not change, so browsers find the new version at the same URL.
+        entryFileNames: (chunk) => (chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js'),
+      },
+    },
   },
   logLevel: 'warn',
 })

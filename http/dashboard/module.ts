@@ -13,6 +13,7 @@ import { DashKeys } from './keys.js'
 import { defaultUiDist } from './module-paths.js'
 import { pageRoutes } from './pages.js'
 import { peopleRoutes } from './people-routes.js'
+import { personGate } from './person-gate.js'
 import { LoginRateLimiter } from './rate-limit.js'
 import { SessionStore } from './sessions.js'
 import type { Viewer } from './viewer.js'
@@ -72,7 +73,13 @@ export function dashboardPlugin(options: DashboardOptions = {}): Plugin {
       }
       const events = eventRoutes(deps)
       const routers = [authRoutes(deps), checkpointRoutes(deps), peopleRoutes(deps), auditRoutes(deps), events.router]
-      const routes = chain([limitExtract, pageRoutes(deps, options.uiDist ?? defaultUiDist()), ...routers.flatMap((r): Middleware[] => [r.routes() as Middleware, r.allowedMethods() as Middleware])])
+      const routes = chain([
+        limitExtract,
+        pageRoutes(deps, options.uiDist ?? defaultUiDist()),
+        ...routers.flatMap((r): Middleware[] => [r.routes() as Middleware, r.allowedMethods() as Middleware]),
+        // Channels' per-person endpoints (push devices), behind this dashboard's session and CSRF checks.
+        personGate(deps.auth, () => ctx.personRoutes()),
+      ])
 
       if (!(await accounts.operatorExists())) {
         if (ctx.production) {

@@ -55,8 +55,15 @@ export function pageRoutes(deps: DashDeps, uiDist: string): Middleware {
       if (!(await files.send(ctx, path.slice(1), 'immutable'))) await next()
       return
     }
-    if (path === '/favicon.svg' || path === '/favicon.ico') {
+    if (path === '/favicon.svg' || path === '/favicon.ico' || path === '/manifest.webmanifest' || /^\/icons\/[\w-]+\.png$/.test(path)) {
       if (!(await files.send(ctx, path.slice(1), 'revalidate'))) await next()
+      return
+    }
+    // The service worker keeps its name across deploys; never cached, so an update is seen at once.
+    // Its script's CSP governs the worker: it fetches /push/act and the icons, nothing elsewhere.
+    if (path === '/sw.js') {
+      ctx.set('content-security-policy', "default-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+      if (!(await files.send(ctx, 'sw.js', 'none'))) await next()
       return
     }
     if (OPEN_PAGES.some((re) => re.test(path))) return shell(ctx)

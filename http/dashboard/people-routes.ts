@@ -15,7 +15,8 @@ const optionalText = z
   .transform((v) => (v === '' ? undefined : v))
 /** The People form: core fields plus each registered channel's handle field. */
 function personBodyFor(directory: Directory) {
-  const handles = Object.fromEntries(directory.rules.filter((r) => r.field !== 'email').map((r) => [r.field, optionalText]))
+  // Core fields a channel reads (email, id) are not handles the form may set.
+  const handles = Object.fromEntries(directory.rules.filter((r) => r.field !== 'email' && r.field !== 'id').map((r) => [r.field, optionalText]))
   return z
     .object({
       name: z.string().trim().min(1, 'is required').max(200),

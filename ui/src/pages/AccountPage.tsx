@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react'
 import { api, errorText, fieldErrors, type Session } from '../api'
 import { Field } from '../components/Field'
+import { PushDevices } from '../components/PushDevices'
 import { routeLabel } from '../format'
 import { useSession } from '../session'
 
@@ -46,6 +47,7 @@ export function AccountPage() {
           </dl>
         </section>
       )}
+      {person && <PushDevices />}
       <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="pw" noValidate>
         <h2 id="pw">Change password</h2>
         {message && (

@@ -5,9 +5,9 @@ import { useSession } from '../session'
 
 const EMPTY: Record<string, string> = { name: '', email: '', groups: '', role: 'reviewer' }
 
-/** The handle fields the registered channels add to a person (email is a core field). */
+/** The handle fields the registered channels add to a person (email and id are core fields channels may read). */
 function handleFields(channels: ChannelInfo[]) {
-  return channels.flatMap((c) => c.handles.filter((h) => h.field !== 'email'))
+  return channels.flatMap((c) => c.handles.filter((h) => h.field !== 'email' && h.field !== 'id'))
 }
 
 export function PeoplePage() {
