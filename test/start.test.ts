@@ -37,7 +37,8 @@ describe('npm start (dev mode)', () => {
     await eventually(async () => (await fetch(`${base}/readyz`).catch(() => null))?.status === 200, 20_000)
     expect(first.output()).toMatch(/Started redis-server on port \d+ with AOF persistence/)
     const dev = JSON.parse(await readFile(join(dataDir, 'dev.json'), 'utf8')) as { apiToken: string; webhookSecret: string }
-    expect(first.output()).toContain(dev.apiToken)
+    // The banner follows readiness by a moment (workers report ready before it is printed).
+    await eventually(async () => first.output().includes(dev.apiToken), 10_000)
     expect(first.output()).toContain(`${base}/v1/checkpoints`)
     const created = await fetch(`${base}/v1/checkpoints`, {
       method: 'POST',
@@ -52,7 +53,7 @@ describe('npm start (dev mode)', () => {
 
     const second = run(env)
     await eventually(async () => (await fetch(`${base}/readyz`).catch(() => null))?.status === 200, 20_000)
-    expect(second.output()).toContain(dev.apiToken)
+    await eventually(async () => second.output().includes(dev.apiToken), 10_000)
     expect(second.output()).not.toMatch(/generated/)
     const again = await fetch(`${base}/v1/checkpoints/${id}`, { headers: { authorization: `Bearer ${dev.apiToken}` } })
     expect(again.status).toBe(200)
