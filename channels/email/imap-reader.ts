@@ -31,7 +31,8 @@ interface Position {
   lastUid: number
 }
 
-const LEASE_MS = 120_000
+/** Short, and renewed after every message: a reader killed mid-run holds up the next one only this long. */
+const LEASE_MS = 15_000
 /** Messages per poll, so one run stays well inside its lease. */
 const BATCH = 50
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`
