@@ -145,14 +145,15 @@ export function createReplyHandler(deps: ReplyHandlerDeps): (raw: Buffer) => Pro
     const binding = check.binding
     const cp = await deps.engine.get(binding.cp)
     if (!cp) return 'ignored: checkpoint gone'
+    // Counted by the claimed sender before any other check, so a flood of forgeries costs one audit entry, not one each.
+    const rate = await overLimit(mail.from ?? '')
+    if (rate === 'first') return refuse(cp.id, mail.from, 'rate_limited', mail)
+    if (rate === 'again') return 'ignored: rate limited'
     if (check.status === 'tampered') return refuse(cp.id, mail.from, 'tampered_address', mail)
     if (mail.from !== binding.to) return refuse(cp.id, mail.from, 'wrong_sender', mail)
 
     const auth = await checkSender(raw, deps.dns)
     if (auth.dmarc === 'fail') return refuse(cp.id, mail.from, 'dmarc_fail', mail, auth)
-    const rate = await overLimit(binding.to)
-    if (rate === 'first') return refuse(cp.id, mail.from, 'rate_limited', mail, auth)
-    if (rate === 'again') return 'ignored: rate limited'
     if (isTerminal(cp.state)) return alreadyDecided(cp, binding.to, mail)
 
     const view = toView(cp, deps.publicUrl)

@@ -48,6 +48,7 @@ beforeAll(async () => {
       HOLDPOINT_IMAP_POLL_SECONDS: '0.3',
       HOLDPOINT_EMAIL_INBOUND_SECRET: SECRET,
       HOLDPOINT_EMAIL_DNS_SERVERS: dns.server,
+      HOLDPOINT_EMAIL_REPLIES_PER_HOUR: '30',
       ANTHROPIC_API_KEY: model.apiKey,
       ANTHROPIC_BASE_URL: model.url,
     },
@@ -108,8 +109,12 @@ const post = (raw: Buffer, secret: string | null = SECRET) =>
 async function handled(raw: Buffer): Promise<string> {
   const queue = hp.runtime.queues.get('email-inbound')
   return eventually(async () => {
-    const job = await queue.getJob(`m.${messageKey(raw)}`)
-    return job && (await job.isCompleted()) ? String(job.returnvalue) : null
+    const id = `m.${messageKey(raw)}`
+    const job = await queue.getJob(id)
+    if (!job || !(await job.isCompleted())) return null
+    // Fetched again: the first read may predate the completion and carry no return value.
+    const done = await queue.getJob(id)
+    return typeof done?.returnvalue === 'string' ? done.returnvalue : null
   }, 15_000)
 }
 
@@ -237,6 +242,23 @@ describe('refused replies change nothing and are audited', () => {
     const cp = await checkpoint(id)
     expect(cp.version).toBe(version)
     expect(cp.response).toEqual({ approved: true })
+  })
+})
+
+describe('floods', () => {
+  it('refuses a sender past the hourly limit once in the audit, then drops the rest', async () => {
+    const id = await create(refund({ notify: ['email:ana@example.com'] }))
+    const mail = await requestMail('ana@example.com', id)
+    const flood = await Promise.all(Array.from({ length: 32 }, (_, i) => reply(mail, `Yes ${i}`, { from: 'flood@example.com' })))
+    for (const raw of flood) expect((await post(raw)).status).toBe(202)
+    const results = await Promise.all(flood.map(handled))
+    expect(results.filter((r) => r === 'refused: wrong_sender')).toHaveLength(30)
+    expect(results.filter((r) => r === 'refused: rate_limited')).toHaveLength(1)
+    expect(results.filter((r) => r === 'ignored: rate limited')).toHaveLength(1)
+    const refusals = (await audit(id)).filter((e) => e.kind === 'refused')
+    expect(refusals.filter((e) => e.data?.reason === 'rate_limited')).toHaveLength(1)
+    expect(refusals).toHaveLength(31)
+    expect((await checkpoint(id)).response).toBeNull()
   })
 })
 
