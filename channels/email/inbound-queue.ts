@@ -7,13 +7,13 @@ import { messageKey } from './inbound-mail.js'
  * The email plugin's own queue: one `message` job per inbound message (from the IMAP reader
  * or `POST /email/inbound`), keyed by its Message-ID (or its bytes), so a message read twice
  * (a reader killed before it moved its position, a provider retrying) is handled once. The
- * raw message is sealed like every other thing people say, and dropped with the job.
+ * raw message is sealed like every other thing people say, and dropped once handled.
  */
 export const INBOUND_QUEUE = 'email-inbound'
 export const IMAP_SCHEDULER = 'email-imap-poll'
 
 export interface MessageJob {
-  /** The raw message, sealed (FieldCipher) base64. */
+  /** The raw message, sealed (FieldCipher) base64; null once handled. */
   sealed: unknown
   source: 'imap' | 'http'
 }

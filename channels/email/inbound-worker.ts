@@ -24,8 +24,14 @@ export function createInboundWorker(deps: InboundWorkerDeps): Worker {
     INBOUND_QUEUE,
     async (job: Job): Promise<string> => {
       switch (job.name) {
-        case 'message':
-          return deps.handle(deps.messages.open(job.data as MessageJob))
+        case 'message': {
+          const data = job.data as MessageJob
+          if (data.sealed === null) return 'already handled'
+          const result = await deps.handle(deps.messages.open(data))
+          // The job stays (its id dedupes a re-read) but the message itself is no longer kept.
+          await job.updateData({ ...data, sealed: null })
+          return result
+        }
         case 'poll':
           return deps.reader ? deps.reader.pollOnce() : 'IMAP is off'
         default:

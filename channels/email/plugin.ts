@@ -112,8 +112,11 @@ export const emailPlugin = definePlugin({
       channel,
       routes: chain(inbound, links),
       async start() {
-        if (!ctx.role.worker || !replies || !proposals) return
+        if (!ctx.role.worker) return
         const queue = ctx.queues.get(INBOUND_QUEUE)
+        // A scheduler left from a configuration with IMAP would keep queueing polls nobody reads.
+        if (!replies || !proposals || s.HOLDPOINT_IMAP_URL === undefined) await queue.removeJobScheduler(IMAP_SCHEDULER)
+        if (!replies || !proposals) return
         const handle = createReplyHandler({
           ...shared,
           engine: ctx.engine,
@@ -133,8 +136,6 @@ export const emailPlugin = definePlugin({
           await reader.start()
           // Upserting is idempotent, so every worker may do it; the lease picks one reader per run.
           await queue.upsertJobScheduler(IMAP_SCHEDULER, { every: Math.round(s.HOLDPOINT_IMAP_POLL_SECONDS * 1000) }, { name: 'poll', opts: { removeOnComplete: true, removeOnFail: true } })
-        } else {
-          await queue.removeJobScheduler(IMAP_SCHEDULER)
         }
         ctx.announce(`email: replies to ${s.HOLDPOINT_EMAIL_REPLY_TO ?? ''} are read${reader ? ' from IMAP' : ''}${inbound ? `${reader ? ' and' : ''} at ${ctx.publicUrl}/email/inbound` : ''}`)
       },

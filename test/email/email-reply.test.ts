@@ -326,6 +326,10 @@ describe('POST /email/inbound', () => {
     expect((await post(raw, 'wrong-secret-wrong-secret')).status).toBe(401)
     expect((await post(raw)).status).toBe(202)
     expect(await handled(raw)).toBe('ignored: not a reply to Holdpoint')
+    // The job stays to recognise the message again; the message itself is gone from Redis.
+    const job = await hp.runtime.queues.get('email-inbound').getJob(`m.${messageKey(raw)}`)
+    expect(job?.data).toEqual({ sealed: null, source: 'http' })
+    expect((await post(raw)).status).toBe(202)
     const big = Buffer.alloc(2 * 1024 * 1024 + 1, 'a')
     expect((await post(big)).status).toBe(413)
   })
