@@ -30,13 +30,19 @@ export class MessageTooLarge extends Error {
   }
 }
 
-/** The job id of a message: its Message-ID when it has one, else its bytes. */
+/**
+ * The job id of a message: its Message-ID with its body, so the same message read from IMAP
+ * and posted by a provider (headers differ, body and Message-ID do not) is one job, while a
+ * forgery reusing a genuine reply's Message-ID cannot take that reply's place.
+ */
 export function messageKey(raw: Buffer): string {
   const head = raw.subarray(0, Math.min(raw.length, 64 * 1024)).toString('latin1')
   const id = /^message-id:[ \t]*(<[^>\r\n]{1,500}>)/im.exec(head)?.[1]
+  const split = /\r?\n\r?\n/.exec(head)
+  const body = split ? raw.subarray(split.index + split[0].length) : raw
   return createHash('sha256')
-    .update(id ? `id:${id.toLowerCase()}` : 'raw:')
-    .update(id ? '' : raw)
+    .update(id ? `id:${id.toLowerCase()}\n` : 'raw:\n')
+    .update(id ? body.toString('latin1').replace(/\r/g, '').trimEnd() : raw.toString('latin1'))
     .digest('hex')
     .slice(0, 32)
 }

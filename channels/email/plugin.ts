@@ -3,7 +3,7 @@ import type { Middleware } from 'koa'
 import { z } from 'zod'
 import { definePlugin, type PluginParts } from '../../plugins/plugin.js'
 import { ProposalStore } from '../common/proposals.js'
-import { smtpDoctor } from './doctor.js'
+import { emailDoctor } from './doctor.js'
 import { createEmailChannel } from './email-channel.js'
 import { ImapReader } from './imap-reader.js'
 import { IMAP_SCHEDULER, INBOUND_QUEUE, InboundMessages } from './inbound-queue.js'
@@ -94,7 +94,7 @@ export const emailPlugin = definePlugin({
     ],
   },
   off: (s) => (s.SMTP_URL !== undefined && s.HOLDPOINT_EMAIL_FROM !== undefined ? null : 'set SMTP_URL and HOLDPOINT_EMAIL_FROM to enable it (docs/email.md)'),
-  doctor: (s) => smtpDoctor(s.SMTP_URL ?? '', s.HOLDPOINT_EMAIL_FROM ?? '?'),
+  doctor: (s) => emailDoctor(s.SMTP_URL ?? '', s.HOLDPOINT_EMAIL_FROM ?? '?', s.HOLDPOINT_IMAP_URL),
   start(s, ctx): PluginParts {
     const from = s.HOLDPOINT_EMAIL_FROM ?? ''
     const domain = mailDomain(from)
