@@ -49,6 +49,10 @@ const env = z
     if (e.SMTP_URL !== undefined && e.HOLDPOINT_EMAIL_FROM === undefined) {
       ctx.addIssue({ code: 'custom', path: ['HOLDPOINT_EMAIL_FROM'], message: 'is required when SMTP_URL is set' })
     }
+    // A Reply-To nobody reads would swallow people's answers.
+    if (e.HOLDPOINT_EMAIL_REPLY_TO !== undefined && e.HOLDPOINT_IMAP_URL === undefined && e.HOLDPOINT_EMAIL_INBOUND_SECRET === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['HOLDPOINT_EMAIL_REPLY_TO'], message: 'needs HOLDPOINT_IMAP_URL or HOLDPOINT_EMAIL_INBOUND_SECRET (how replies reach Holdpoint)' })
+    }
     for (const name of ['HOLDPOINT_IMAP_URL', 'HOLDPOINT_EMAIL_INBOUND_SECRET'] as const) {
       if (e[name] !== undefined && e.HOLDPOINT_EMAIL_REPLY_TO === undefined) {
         ctx.addIssue({ code: 'custom', path: [name], message: 'needs HOLDPOINT_EMAIL_REPLY_TO (the address replies go to)' })
