@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import type { ParsedMail } from 'mailparser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { EmailChannel } from '../../channels/email/email-channel.js'
 import { messageKey } from '../../channels/email/inbound-mail.js'
+import { toView } from '../../engine/checkpoint-view.js'
 import { FakeAnthropic } from '../support/fake-anthropic.js'
 import { reading, type Brain } from '../support/fake-model.js'
 import { approvalSchema, deleteKeys, eventually, startHoldpoint, testRedisUrl, type TestHoldpoint } from '../support/holdpoint.js'
@@ -134,6 +136,17 @@ describe('request mails', () => {
     expect(mail.headers.get('auto-submitted')).toBe('auto-generated')
     // Someone who may not answer gets no reply address to misuse.
     expect((await requestMail('bob@example.com', id)).replyTo).toBeUndefined()
+  })
+
+  it('reminders carry a fresh reply address that answers too', async () => {
+    const id = await create(refund({ notify: ['email:ana@example.com'] }))
+    const request = await requestMail('ana@example.com', id)
+    const channel = hp.runtime.channels.get('email') as EmailChannel
+    await channel.remind({ checkpoint: toView((await hp.runtime.engine.get(id))!, hp.url), recipient: 'email:ana@example.com', deliveryId: `${id}.r1` })
+    const reminder = await eventually(async () => sink.to('ana@example.com').find((m) => m.messageId?.includes(id) && m.messageId.includes('.reminder-')))
+    expect(replyAddress(reminder)).not.toBe(replyAddress(request))
+    await imap.append(await reply(reminder, 'yes'))
+    expect((await resolved(id)).response).toEqual({ approved: true })
   })
 })
 
