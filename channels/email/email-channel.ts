@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
+import type { CheckpointView } from '../../engine/checkpoint-view.js'
+import { mayAct } from '../../machine/identity.js'
 import { isTerminal } from '../../machine/types.js'
 import type { Channel, DeliveryContext } from '../../plugins/channel.js'
+import { emailActor } from './email-actor.js'
 import { composeOutcomeMail, composeReminderMail, composeRequestMail } from './email-message.js'
 import { linksFor, type LinkDeps } from './email-links.js'
+import { linkTtlSeconds } from './magic-link.js'
+import type { ReplyAddresses } from './reply-address.js'
 import { composeSentBackMail } from './verdict-mail.js'
 import type { SmtpMailer } from './smtp-mailer.js'
 import { threadHeaders, type ThreadHeaders } from './threading.js'
@@ -19,6 +24,8 @@ export interface EmailChannelDeps extends LinkDeps {
   prefix: string
   /** Domain for Message-IDs: the sender's. */
   domain: string
+  /** Signed reply sub-addresses, when HOLDPOINT_EMAIL_REPLY_TO is set. */
+  replies?: ReplyAddresses | null
 }
 
 const SENT_TTL_SECONDS = 120 * 24 * 60 * 60
@@ -39,6 +46,14 @@ export function createEmailChannel(deps: EmailChannelDeps): EmailChannel {
     await deps.redis.set(sentKey(headers), '1', 'EX', SENT_TTL_SECONDS)
   }
 
+  /** A reply address only for people whose reply could count; the rest get none to misuse. */
+  async function replyTo(cp: CheckpointView, to: string): Promise<{ replyTo?: string }> {
+    if (!deps.replies) return {}
+    const actor = await emailActor(deps.directory, to, cp.assignTo)
+    if (!mayAct({ assignTo: cp.assignTo }, actor)) return {}
+    return { replyTo: await deps.replies.mint({ cp: cp.id, to }, linkTtlSeconds(cp.expiresAt)) }
+  }
+
   return {
     name: 'email',
     async deliver(ctx: DeliveryContext) {
@@ -46,7 +61,7 @@ export function createEmailChannel(deps: EmailChannelDeps): EmailChannel {
       const headers = threadHeaders(ctx.checkpoint.id, to, deps.domain, 'request')
       await sendOnce(headers, async () => {
         const links = await linksFor(deps, ctx.checkpoint, to)
-        await deps.mailer.send({ to, ...composeRequestMail(ctx.checkpoint, links), ...headers })
+        await deps.mailer.send({ to, ...composeRequestMail(ctx.checkpoint, links), ...headers, ...(await replyTo(ctx.checkpoint, to)) })
       })
     },
     async remind(ctx: DeliveryContext) {
@@ -57,7 +72,7 @@ export function createEmailChannel(deps: EmailChannelDeps): EmailChannel {
       const headers = threadHeaders(ctx.checkpoint.id, to, deps.domain, `reminder-${tag}`)
       await sendOnce(headers, async () => {
         const links = await linksFor(deps, ctx.checkpoint, to)
-        await deps.mailer.send({ to, ...composeReminderMail(ctx.checkpoint, links), ...headers })
+        await deps.mailer.send({ to, ...composeReminderMail(ctx.checkpoint, links), ...headers, ...(await replyTo(ctx.checkpoint, to)) })
       })
     },
     async update(ctx: DeliveryContext) {
@@ -69,7 +84,7 @@ export function createEmailChannel(deps: EmailChannelDeps): EmailChannel {
         const headers = threadHeaders(ctx.checkpoint.id, to, deps.domain, `verdict-${verdict.attempts}`)
         await sendOnce(headers, async () => {
           const links = await linksFor(deps, ctx.checkpoint, to)
-          await deps.mailer.send({ to, ...composeSentBackMail(ctx.checkpoint, links), ...headers })
+          await deps.mailer.send({ to, ...composeSentBackMail(ctx.checkpoint, links), ...headers, ...(await replyTo(ctx.checkpoint, to)) })
         })
         return
       }

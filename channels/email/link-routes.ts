@@ -7,9 +7,11 @@ import type { Keyring } from '../../engine/keyring.js'
 import { mayAct } from '../../machine/identity.js'
 import { isTerminal } from '../../machine/types.js'
 import { oneClickChoices, type AnswerChoice } from '../common/answer-choices.js'
+import type { ProposalStore } from '../common/proposals.js'
 import { emailActor } from './email-actor.js'
 import { pages, type Page } from './link-pages.js'
 import { openMagicLink, type LinkUses, type MagicLinkClaims } from './magic-link.js'
+import { answerSummary, proposalAuthor } from './reply-mail.js'
 
 /**
  * `GET /m/:token` shows a page and never acts: mail scanners and link previews fetch links
@@ -25,6 +27,8 @@ export interface LinkRouteDeps {
   uses: LinkUses
   publicUrl: string
   logger: Logger
+  /** Answers read from email replies, waiting for their confirm link (when replies are read). */
+  proposals?: ProposalStore | null
 }
 
 const PATH = /^\/m\/([A-Za-z0-9_.-]+)\/?$/
@@ -59,13 +63,20 @@ export function magicLinkRoutes(deps: LinkRouteDeps): Middleware {
     if (!loaded) return pages.notFound()
     const cp = toView(loaded, deps.publicUrl)
     const actor = await emailActor(deps.directory, claims.to, cp.assignTo)
-    const choice = claims.a === 'v' ? null : (oneClickChoices(cp.responseSchema)?.[claims.a] ?? null)
+    const choice = claims.a === 'v' ? null : claims.a === 'p' ? await proposed(claims, cp.id) : (oneClickChoices(cp.responseSchema)?.[claims.a] ?? null)
     return { claims, cp, mayAnswer: mayAct({ assignTo: cp.assignTo }, actor), choice }
+  }
+
+  /** The answer read from this recipient's reply; only they may confirm it. */
+  async function proposed(claims: OpenedClaims, checkpointId: string): Promise<AnswerChoice | null> {
+    const proposal = claims.p === undefined || !deps.proposals ? null : await deps.proposals.get(claims.p)
+    if (!proposal || proposal.checkpointId !== checkpointId || proposal.author !== proposalAuthor(claims.to)) return null
+    return { label: answerSummary(proposal.answer), response: proposal.answer }
   }
 
   async function noteOpened(o: Opened): Promise<void> {
     if (!(await deps.uses.firstOpen(o.claims, secondsLeft(o.claims)))) return
-    await deps.engine.note(o.cp.id, { kind: 'link.opened', actor: { channel: 'email', actor: o.claims.to }, data: { page: o.claims.a === 'v' ? 'view' : 'confirm' } })
+    await deps.engine.note(o.cp.id, { kind: 'link.opened', actor: { channel: 'email', actor: o.claims.to }, data: { page: o.claims.a === 'v' ? 'view' : o.claims.a === 'p' ? 'confirm-reply' : 'confirm' } })
   }
 
   async function show(token: string): Promise<Page> {
@@ -102,7 +113,15 @@ export function magicLinkRoutes(deps: LinkRouteDeps): Middleware {
     const { claims, choice } = o
     if (!(await deps.uses.burn(claims, secondsLeft(claims)))) return pages.linkUsed(o.cp)
     const actor = await emailActor(deps.directory, claims.to, o.cp.assignTo)
-    const outcome = await deps.engine.answer({ id: o.cp.id, by: actor, response: choice.response, via: 'email-link' })
+    // A confirmed reading of a reply is still the reply's answer; the audit says which mail it was.
+    const fromReply = claims.a === 'p'
+    const outcome = await deps.engine.answer({
+      id: o.cp.id,
+      by: actor,
+      response: choice.response,
+      via: fromReply ? 'email-reply' : 'email-link',
+      ...(fromReply && { data: { confirmedBy: 'link', ...(claims.m !== undefined && { messageId: claims.m }) } }),
+    })
     // Anything but a recorded answer leaves the link its one use.
     if (outcome.status !== 'recorded') await deps.uses.restore(claims)
     switch (outcome.status) {

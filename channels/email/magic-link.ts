@@ -5,8 +5,9 @@ import { openToken, sealToken, type TokenCheck } from '../../engine/signed-token
 
 /**
  * Email magic links: `/m/<token>`, a signed, expiring capability for one recipient on one
- * checkpoint. `a` is the index of the one-click answer the link offers, or `v` for a
- * read-only view. Every link of one email shares a nonce, and acting burns it: one email,
+ * checkpoint. `a` is the index of the one-click answer the link offers, `v` for a
+ * read-only view, or `p` for confirming the answer Holdpoint read from an email reply
+ * (proposal `p`, kept server-side; `m` is the reply's Message-ID for the audit). Every link of one email shares a nonce, and acting burns it: one email,
  * one decision.
  */
 export const MAGIC_LINK_PURPOSE = 'email-link'
@@ -15,8 +16,10 @@ export interface MagicLinkClaims {
   cp: string
   /** The recipient's address, lower-cased. */
   to: string
-  a: number | 'v'
+  a: number | 'v' | 'p'
   n: string
+  p?: string
+  m?: string
   [claim: string]: unknown
 }
 
@@ -32,7 +35,9 @@ export function mintMagicLink(opts: { keyring: Keyring; publicUrl: string; claim
 }
 
 function wellFormed(c: Record<string, unknown>): boolean {
-  return typeof c.cp === 'string' && typeof c.to === 'string' && typeof c.n === 'string' && (c.a === 'v' || (typeof c.a === 'number' && Number.isInteger(c.a) && c.a >= 0))
+  if (typeof c.cp !== 'string' || typeof c.to !== 'string' || typeof c.n !== 'string') return false
+  if (c.a === 'p') return typeof c.p === 'string' && (c.m === undefined || typeof c.m === 'string')
+  return c.a === 'v' || (typeof c.a === 'number' && Number.isInteger(c.a) && c.a >= 0)
 }
 
 export function openMagicLink(keyring: Keyring, token: string, now = Date.now()): TokenCheck<MagicLinkClaims> {

@@ -10,6 +10,10 @@ import type { ThreadHeaders } from './threading.js'
  */
 export interface OutgoingMail extends ComposedMail, ThreadHeaders {
   to: string
+  /** The signed reply sub-address, when replies are read. */
+  replyTo?: string
+  /** `auto-replied` for answers to someone's mail (RFC 3834); requests are `auto-generated`. */
+  autoSubmitted?: 'auto-generated' | 'auto-replied'
 }
 
 interface SmtpError {
@@ -38,8 +42,9 @@ export class SmtpMailer {
         messageId: mail.messageId,
         ...(mail.inReplyTo !== undefined && { inReplyTo: mail.inReplyTo }),
         ...(mail.references !== undefined && { references: mail.references }),
-        // Links in the body are capabilities: ask well-behaved clients not to leak them.
-        headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
+        ...(mail.replyTo !== undefined && { replyTo: mail.replyTo }),
+        // Never auto-answered (out-of-office replies would loop through the reply mailbox).
+        headers: { 'Auto-Submitted': mail.autoSubmitted ?? 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
       })
     } catch (error) {
       const { responseCode, code } = error as SmtpError
