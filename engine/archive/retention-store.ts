@@ -106,7 +106,7 @@ export class RetentionStore {
       String(Math.max(1, Math.ceil(tombstoneTtlSeconds))),
       String(now),
     )
-    return status as RemoveStatus
+    return status
   }
 
   /** The archive file an archived checkpoint went to, while its tombstone lasts. */
