@@ -15,6 +15,8 @@ COPY --from=build /app/dist ./dist
 # The dashboard's built UI, and `holdpoint` (doctor, health, audit export) inside the container.
 COPY --from=build /app/ui/dist ./ui/dist
 COPY --from=build /app/bin ./bin
+# The archive volume mounts here; a named volume takes this directory's owner.
+RUN mkdir -p /archive && chown node:node /archive
 USER node
 EXPOSE 8080
 CMD ["node", "dist/ops/server.js"]

@@ -1,6 +1,6 @@
 import type { Redis, Result } from 'ioredis'
 import type { PersistedCheckpoint } from '../machine/index.js'
-import type { CheckpointState, Effect } from '../machine/types.js'
+import { isTerminal, type CheckpointState, type Effect } from '../machine/types.js'
 import type { AuditEntry } from './audit.js'
 import type { StoredRequest } from './stored-request.js'
 import { AtRest } from './at-rest.js'
@@ -78,7 +78,7 @@ export class CheckpointStore {
     this.atRest = new AtRest(cipher)
     // defineCommand is per connection; several stores may share one.
     if (typeof (redis as Partial<Redis>).commitCheckpoint !== 'function') {
-      redis.defineCommand('commitCheckpoint', { numberOfKeys: 8, lua: COMMIT_CHECKPOINT_LUA })
+      redis.defineCommand('commitCheckpoint', { numberOfKeys: 9, lua: COMMIT_CHECKPOINT_LUA })
     }
   }
 
@@ -119,6 +119,7 @@ export class CheckpointStore {
       args.previousState ? k.stateIndex(args.previousState) : '',
       k.stateIndex(args.state),
       idem ? k.idempotency(idem.scope, idem.key) : '',
+      args.next && isTerminal(args.state) && args.previousState !== args.state ? k.finished : '',
       String(args.expectedVersion),
       args.expectedHead,
       args.next ? encodeSnapshot(this.atRest.sealSnapshot(args.next.persisted)) : '',

@@ -9,6 +9,21 @@ export class CheckpointNotFound extends Error {
   }
 }
 
+/**
+ * Not in Redis any more because retention moved it to the archive: the API answers 410
+ * naming the file, while the tombstone lasts.
+ */
+export class CheckpointArchived extends CheckpointNotFound {
+  constructor(
+    checkpointId: string,
+    readonly archiveFile: string,
+  ) {
+    super(checkpointId)
+    this.message = `Checkpoint ${checkpointId} finished and was moved to the archive after the retention period (file ${archiveFile}).`
+    this.name = 'CheckpointArchived'
+  }
+}
+
 export class EventRefused extends Error {
   constructor(
     readonly checkpointId: string,

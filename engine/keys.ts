@@ -37,6 +37,29 @@ export class Keys {
   get changes(): string {
     return `${this.prefix}:changes`
   }
+  /**
+   * Checkpoints that reached a terminal state, scored by when (ms): the archiver's work list,
+   * written by the commit script so that no terminal commit can miss it.
+   */
+  get finished(): string {
+    return `${this.prefix}:finished`
+  }
+  /**
+   * Archived ids of one creation day (`YYYY-MM-DD`, read from the id): field id → archive
+   * file. A per-day hash rather than a key per id, so that nothing left in Redis is named by
+   * an archived checkpoint's id.
+   */
+  archived(day: string): string {
+    return `${this.prefix}:archived:${day}`
+  }
+  /** Archived ids whose channel keys and jobs are still to be removed, scored by archive time. */
+  get archivePurge(): string {
+    return `${this.prefix}:archive:purge`
+  }
+  /** Which worker process runs the archiver (a lease with a TTL). */
+  get archiveLease(): string {
+    return `${this.prefix}:archive:lease`
+  }
   /** Heartbeats of running worker processes, for readiness. */
   get workers(): string {
     return `${this.prefix}:workers`

@@ -1,7 +1,7 @@
 import Koa, { type Middleware } from 'koa'
 import type { Logger } from 'pino'
 import { requireAgentToken, type ApiToken } from './auth.js'
-import { problemMiddleware } from '../plugins/web/problem.js'
+import { archivedMiddleware, problemMiddleware } from '../plugins/web/problem.js'
 import { FixedWindowLimiter, rateLimit } from '../plugins/web/rate-limit.js'
 import { securityHeaders } from './security-headers.js'
 import { checkpointRoutes, type CheckpointRoutesDeps } from './routes/checkpoints.js'
@@ -21,6 +21,8 @@ export interface HttpDeps extends CheckpointRoutesDeps, HealthDeps {
   metrics: { httpDuration: { observe(labels: { method: string; route: string; status: string }, seconds: number): void } }
   /** Redis key prefix for the rate-limit counters. */
   keyPrefix: string
+  /** The archive file of a checkpoint retention removed (its tombstone), for 410s. */
+  archivedFile?: (id: string) => Promise<string | null>
   /** Requests per minute per agent token and per client address on magic links; 0 = off. */
   rateLimits: { apiPerMinute: number; linksPerMinute: number }
   /** Proxy hops whose X-Forwarded-For is trusted for the client address (0 = ignore the header). */
@@ -64,6 +66,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
     })
   }
   app.use(problemMiddleware(log))
+  if (deps.archivedFile) app.use(archivedMiddleware(deps.archivedFile))
 
   const health = healthRoutes(deps)
   app.use(health.routes())

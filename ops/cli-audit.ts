@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs'
 import type { Writable } from 'node:stream'
 import type { ApiClient } from './cli-api.js'
+import { archivedAudits, type ArchiveCli } from './cli-archive.js'
 
 export interface AuditExportOptions {
   format: 'jsonl' | 'csv'
@@ -9,6 +10,8 @@ export interface AuditExportOptions {
   /** Fail (exit 1) when any checkpoint's hash chain does not verify on the server. */
   verify: boolean
   state?: string | undefined
+  /** Also the checkpoints retention moved to the archive directory on this machine. */
+  archive?: ArchiveCli | undefined
 }
 
 interface AuditEntry {
@@ -82,6 +85,21 @@ export async function exportAudit(api: ApiClient, options: AuditExportOptions): 
     bar.tick()
   }
   bar.done()
+  let checkpoints = ids.length
+  if (options.archive) {
+    const live = new Set(ids)
+    for await (const archived of archivedAudits(options.archive)) {
+      // Archived but not yet deleted (a crash in between): Redis already gave its audit.
+      if (live.has(archived.checkpointId)) continue
+      if (options.state !== undefined && archived.entries.at(-1)?.state !== options.state) continue
+      checkpoints++
+      if (!archived.intact) broken.push(archived.checkpointId)
+      for (const entry of archived.entries as unknown as AuditEntry[]) {
+        await write(out, options.format === 'csv' ? csvRow(archived.checkpointId, entry) : `${JSON.stringify({ checkpointId: archived.checkpointId, ...entry })}\n`)
+        entries++
+      }
+    }
+  }
   if (options.out) await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())))
-  return { checkpoints: ids.length, entries, broken }
+  return { checkpoints, entries, broken }
 }

@@ -17,6 +17,10 @@ const USAGE = `holdpoint <command>
   cancel <id>                cancel [--reason text]
   ls                         list, newest first [--state s] [--limit n]
   audit export               every audit entry [--format jsonl|csv] [--out file] [--verify] [--state s]
+                             [--archive: archived checkpoints too, from HOLDPOINT_ARCHIVE_DIR here]
+  archive ls                 the archive files, with how many checkpoints each holds
+  archive read <file>        archived checkpoints, decrypted with HOLDPOINT_SECRET_KEYS [--id cp_…]
+  archive verify [file…]     every archived audit chain; exit 1 naming what is broken
   machine export             write the state machine for Stately's editor [--out file]
   doctor                     check Redis settings and each configured channel's credentials
   health                     exit 0 when Redis answers and a worker is alive (container health checks)
@@ -92,6 +96,40 @@ async function health(): Promise<number> {
   }
 }
 
+async function openArchive() {
+  const { archiveCli } = await import('./cli-archive.js')
+  try {
+    return await archiveCli(await configOrExit())
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+}
+
+async function archive(args: string[], id?: string): Promise<number> {
+  const [sub, ...rest] = args
+  const { archiveLs, archiveRead, archiveVerify } = await import('./cli-archive.js')
+  if (sub === 'ls') {
+    await archiveLs(await openArchive(), process.stdout)
+    return 0
+  }
+  if (sub === 'read') {
+    const found = await archiveRead(await openArchive(), need(rest[0], 'an archive file'), id, process.stdout)
+    if (id !== undefined && found === 0) {
+      process.stderr.write(`holdpoint: ${id} is not in ${rest[0] ?? ''}\n`)
+      return 1
+    }
+    return 0
+  }
+  if (sub === 'verify') {
+    const report = await archiveVerify(await openArchive(), rest)
+    for (const t of report.truncated) process.stderr.write(`${t}: truncated last batch (a crash while writing; those checkpoints stayed in Redis and were archived again)\n`)
+    for (const b of report.broken) process.stdout.write(`BROKEN ${b.file} ${b.id}: ${b.reason}\n`)
+    process.stderr.write(`${report.checkpoints} checkpoints in ${report.files} files; ${report.broken.length === 0 ? 'every audit chain verifies' : `${report.broken.length} broken`}\n`)
+    return report.broken.length === 0 ? 0 : 1
+  }
+  throw new UsageError('usage: holdpoint archive ls | read <file> [--id cp_…] | verify [file…]')
+}
+
 async function run(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -106,6 +144,8 @@ async function run(argv: string[]): Promise<number> {
       format: { type: 'string' },
       out: { type: 'string' },
       verify: { type: 'boolean' },
+      archive: { type: 'boolean' },
+      id: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -166,7 +206,8 @@ async function run(argv: string[]): Promise<number> {
       if (args[0] !== 'export') throw new UsageError('usage: holdpoint audit export [--format jsonl|csv] [--out file] [--verify]')
       const format = str(flags, 'format') ?? 'jsonl'
       if (format !== 'jsonl' && format !== 'csv') throw new UsageError('--format is jsonl or csv')
-      const result = await exportAudit(await ApiClient.connect(), { format, out: str(flags, 'out'), verify: flags.verify === true, state: str(flags, 'state') })
+      const archive = flags.archive === true ? await openArchive() : undefined
+      const result = await exportAudit(await ApiClient.connect(), { format, out: str(flags, 'out'), verify: flags.verify === true, state: str(flags, 'state'), archive })
       const summary = `${result.entries} entries of ${result.checkpoints} checkpoints exported`
       if (flags.verify === true) {
         process.stderr.write(`${summary}; ${result.broken.length === 0 ? 'every hash chain verifies' : `BROKEN chains: ${result.broken.join(', ')}`}\n`)
@@ -175,6 +216,8 @@ async function run(argv: string[]): Promise<number> {
       process.stderr.write(`${summary}\n`)
       return 0
     }
+    case 'archive':
+      return archive(args, str(flags, 'id'))
     case 'machine': {
       if (args[0] !== 'export') throw new UsageError('usage: holdpoint machine export [--out file]')
       const { DEFAULT_MACHINE_FILE, exportMachine } = await import('./machine-export.js')

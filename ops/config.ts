@@ -3,6 +3,8 @@ import { parseSecretKeys, type SecretKey } from '../engine/keyring.js'
 import type { LoadedPlugin, Plugin } from '../plugins/plugin.js'
 import { PLUGINS } from './plugins.js'
 import { DEFAULT_LIMITS } from '../engine/schema/limits.js'
+import { join } from 'node:path'
+import { parseDuration } from './duration.js'
 
 /**
  * Configuration from the environment, validated once at start. Names are fixed by the
@@ -80,6 +82,19 @@ const envSchema = z
       .string()
       .optional()
       .transform((v) => (v ?? '').split(',').map((n) => n.trim()).filter(Boolean)),
+    HOLDPOINT_RETENTION: z
+      .string()
+      .default('30d')
+      .transform((v, ctx) => {
+        const ms = parseDuration(v)
+        if (ms === null) {
+          ctx.addIssue({ code: 'custom', message: 'must be a number and a unit, e.g. 30d, 12h, 10s' })
+          return z.NEVER
+        }
+        return ms
+      }),
+    HOLDPOINT_ARCHIVE_DIR: optionalString,
+    HOLDPOINT_ARCHIVE: z.enum(['on', 'off']).default('on'),
     ANTHROPIC_API_KEY: optionalString,
     ANTHROPIC_BASE_URL: url.optional(),
     OPENAI_API_KEY: optionalString,
@@ -91,6 +106,10 @@ const envSchema = z
       for (const name of ['HOLDPOINT_API_TOKENS', 'HOLDPOINT_WEBHOOK_SECRET', 'HOLDPOINT_SECRET_KEYS'] as const) {
         if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when NODE_ENV=production' })
       }
+    }
+    // Deleting finished checkpoints without a record of them must be a decision, not a default.
+    if (production && env.HOLDPOINT_ARCHIVE === 'on' && env.HOLDPOINT_ARCHIVE_DIR === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['HOLDPOINT_ARCHIVE_DIR'], message: 'is required when NODE_ENV=production (where finished checkpoints are archived before they leave Redis); set HOLDPOINT_ARCHIVE=off to keep them in Redis instead' })
     }
     const tokenNames = new Set((env.HOLDPOINT_API_TOKENS ?? []).map((t) => t.name))
     const unknownOperators = env.HOLDPOINT_OPERATOR_TOKENS.filter((name) => env.HOLDPOINT_API_TOKENS !== undefined && !tokenNames.has(name))
@@ -136,6 +155,12 @@ export interface Config {
    */
   tokenScope: 'all' | 'own'
   operatorTokens: string[]
+  /**
+   * Retention: finished checkpoints older than `retentionMs` move to the archive directory
+   * and leave Redis. `archiveDir` null (HOLDPOINT_ARCHIVE=off): nothing is archived or removed.
+   */
+  retentionMs: number
+  archiveDir: string | null
   env: Env
   /** Every registered plugin with its own settings read: on, or off with the reason. */
   plugins: LoadedPlugin[]
@@ -186,6 +211,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     validation: { timeoutMs: env.HOLDPOINT_VALIDATION_TIMEOUT_MS, workers: env.HOLDPOINT_VALIDATION_WORKERS, maxSchemaBytes: env.HOLDPOINT_SCHEMA_MAX_BYTES },
     tokenScope: env.HOLDPOINT_TOKEN_SCOPE,
     operatorTokens: env.HOLDPOINT_OPERATOR_TOKENS,
+    retentionMs: env.HOLDPOINT_RETENTION,
+    archiveDir: env.HOLDPOINT_ARCHIVE === 'off' ? null : (env.HOLDPOINT_ARCHIVE_DIR ?? join(env.HOLDPOINT_DATA_DIR, 'archive')),
     env,
     plugins: loaded,
     source: cleaned,

@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { CommittedInfo, EngineObserver } from '../engine/engine.js'
 import { isTerminal } from '../machine/types.js'
 import type { QueueSet } from '../queues/queue-set.js'
+import type { RetentionStore } from '../engine/archive/retention-store.js'
 import { channelOfRecipient } from '../plugins/queue-names.js'
 
 /** Human response times run from seconds to days. */
@@ -14,6 +15,8 @@ const FIRST_VIEW_TTL_SECONDS = 7 * 24 * 3600
 
 export interface MetricsOptions {
   queues?: QueueSet
+  /** Checkpoints per state and the archive lag are read from Redis at scrape time. */
+  retention?: { store: RetentionStore; retentionMs: number }
   /** With Redis, "first view" is decided across processes (SET NX), not per process. */
   redis?: Redis
   prefix?: string
@@ -114,8 +117,35 @@ export class Metrics {
     registers: [this.registry],
   })
 
+  readonly archived = new Counter({
+    name: 'holdpoint_checkpoints_archived_total',
+    help: 'Finished checkpoints written to the archive and removed from Redis (rate()[1m] × 60: archived per minute)',
+    registers: [this.registry],
+  })
+
   constructor(private readonly options: MetricsOptions = {}) {
     collectDefaultMetrics({ register: this.registry, prefix: 'holdpoint_' })
+    const retention = options.retention
+    if (retention) {
+      new Gauge({
+        name: 'holdpoint_checkpoints',
+        help: 'Checkpoints held in Redis per state, from the state indexes (archived ones are gone from them)',
+        labelNames: ['state'] as const,
+        registers: [this.registry],
+        async collect() {
+          for (const [state, n] of Object.entries(await retention.store.countsByState())) this.set({ state }, n)
+        },
+      })
+      new Gauge({
+        name: 'holdpoint_archive_lag_seconds',
+        help: 'How far past retention the oldest finished checkpoint still in Redis is (0: the archiver keeps up)',
+        registers: [this.registry],
+        async collect() {
+          const oldest = await retention.store.oldestFinished()
+          this.set(oldest === null ? 0 : Math.max(0, Date.now() - retention.retentionMs - oldest) / 1000)
+        },
+      })
+    }
     const set = options.queues
     if (set) {
       new Gauge({

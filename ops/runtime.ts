@@ -31,6 +31,9 @@ import type { ResumeTarget } from '../plugins/resume-target.js'
 import type { VerifierFunction } from '../verify/verifier.js'
 import { webhookTarget } from '../resume/webhook-target.js'
 import { WorkerPool, workersAlive } from '../queues/worker-pool.js'
+import { Archiver, type ArchiverOptions } from '../queues/archiver.js'
+import { ArchiveWriter } from '../engine/archive/archive-dir.js'
+import { RetentionStore } from '../engine/archive/retention-store.js'
 import type { ResolvedConfig } from './config.js'
 import { Metrics } from './metrics.js'
 import { PLUGINS } from './plugins.js'
@@ -49,6 +52,8 @@ export interface RuntimeOptions {
   /** Plugins to run; defaults to every plugin in ops/plugins.ts. The dashboard channel is always on. */
   plugins?: readonly Plugin[]
   clock?: () => number
+  /** Test seam of the archiver (a crash between the archive write and the Redis delete). */
+  archiveHooks?: Pick<ArchiverOptions, 'afterWrite'>
   /** Verifier functions for `verify.provider: "function:<name>"` (Holdpoint embedded as a library). */
   verifiers?: Readonly<Record<string, VerifierFunction>>
 }
@@ -94,7 +99,8 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
   const known = dedupe([...registered, ...PLUGINS])
   const catalog = new ChannelCatalog(known, new Set([...on.map((l) => l.plugin.name), ...(options.channels ?? []).map((c) => c.name)]))
   const queues = new QueueSet(bullConnection, config.keyPrefix, queueNames(known), (error, queue) => logger.error({ err: error.message, queue }, 'queue error'))
-  const metrics = new Metrics({ queues, redis, prefix: config.keyPrefix })
+  const retentionStore = new RetentionStore(redis, config.keyPrefix)
+  const metrics = new Metrics({ queues, redis, prefix: config.keyPrefix, retention: { store: retentionStore, retentionMs: config.retentionMs } })
   const directory = new Directory(redis, config.keyPrefix, catalog.handleRules())
   if (config.peopleFile) {
     const count = await loadPeopleFile(config.peopleFile, directory)
@@ -169,6 +175,22 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
   let url: string | null = null
 
   if (options.worker) {
+    // Short retentions (tests, demos) are checked as often; long ones every 10 s.
+    const everyMs = Math.min(10_000, Math.max(1_000, Math.floor(config.retentionMs / 2)))
+    const archiver = config.archiveDir
+      ? new Archiver({
+          store: retentionStore,
+          writer: new ArchiveWriter(config.archiveDir),
+          queues,
+          logger: logger.child({ component: 'archiver' }),
+          publicUrl: config.publicUrl,
+          retentionMs: config.retentionMs,
+          everyMs,
+          onArchived: (n) => metrics.archived.inc(n),
+          ...options.archiveHooks,
+        })
+      : null
+    if (!config.archiveDir) logger.info('retention off (HOLDPOINT_ARCHIVE=off): finished checkpoints stay in Redis')
     const pool = new WorkerPool(
       {
         engine,
@@ -183,6 +205,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
         jobLockMs: config.jobLockMs,
       },
       redis,
+      archiver ? { archiver, everyMs } : null,
     )
     pool.start()
     for (const worker of pool.running) metrics.watchWorker(worker)
@@ -207,6 +230,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
       apiTokens: config.apiTokens,
       metrics,
       keyPrefix: config.keyPrefix,
+      archivedFile: (id: string) => retentionStore.archivedFile(id),
       rateLimits: config.rateLimits,
       trustProxy: config.trustProxy,
       tokenScope: { mode: config.tokenScope, operators: new Set(config.operatorTokens) },

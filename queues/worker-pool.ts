@@ -7,6 +7,7 @@ import type { WorkerDeps } from './workers/worker-deps.js'
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { Keys } from '../engine/keys.js'
+import type { Archiver } from './archiver.js'
 
 const SWEEP_EVERY_MS = 2_000
 /** Entries younger than this are still being dispatched by the process that committed them. */
@@ -27,6 +28,8 @@ export class WorkerPool {
   constructor(
     private readonly deps: WorkerDeps,
     private readonly redis: Redis,
+    /** Retention; every worker process ticks it, the lease lets one at a time work. */
+    private readonly archiver: { archiver: Archiver; everyMs: number } | null = null,
   ) {
     this.keys = new Keys(deps.prefix)
   }
@@ -44,6 +47,12 @@ export class WorkerPool {
       if (swept > 0) this.deps.logger.warn({ swept }, 're-dispatched effects left in the outbox')
     })
     this.every(HEARTBEAT_EVERY_MS, () => this.beat())
+    const retention = this.archiver
+    if (retention) {
+      this.every(retention.everyMs, async () => {
+        await retention.archiver.tick()
+      })
+    }
     void this.beat().catch(() => undefined)
   }
 
@@ -78,6 +87,8 @@ export class WorkerPool {
     this.timers = []
     await Promise.all(this.workers.map((w) => w.close()))
     this.workers = []
+    // Another process may take over at once instead of waiting for the lease to lapse.
+    await this.archiver?.archiver.release().catch(() => 0)
     await this.redis.zrem(this.keys.workers, this.id).catch(() => 0)
   }
 }

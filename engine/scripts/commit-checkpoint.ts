@@ -1,5 +1,5 @@
 /**
- * commitCheckpoint-8: the only way a checkpoint changes. One atomic step writes the new
+ * commitCheckpoint-9: the only way a checkpoint changes. One atomic step writes the new
  * snapshot, appends one audit entry, records the outbox of effects and announces the change,
  * or writes nothing at all.
  *
@@ -7,6 +7,8 @@
  * KEYS[2] audit list               KEYS[6] index of the previous state ('' if none)
  * KEYS[3] outbox hash              KEYS[7] index of the new state
  * KEYS[4] outbox-by-time zset      KEYS[8] idempotency key ('' if none)
+ *                                  KEYS[9] finished zset ('' unless this commit enters a
+ *                                          terminal state)
  *
  * ARGV[1]  expected version: '0' creates, '-1' appends audit only, n updates from n
  * ARGV[2]  expected audit head hash ('' for a new checkpoint)
@@ -26,6 +28,10 @@
  * Returns {1, version} on success, or a negative code from CommitStatus:
  * {-1, currentVersion} version moved on; {-2} unknown checkpoint; {-3, record} idempotency key
  * already used; {-4} audit head moved on.
+ * KEYS[9] (added for retention) is the one change the archiver needed: a checkpoint entering a
+ * terminal state is scored by the commit time (ARGV[9]) in the same atomic step, so the
+ * archiver pages through `ZRANGEBYSCORE finished -inf <cutoff>` and can never miss one. NX
+ * keeps the first finish time should a terminal state ever be re-entered.
  * Emits PUBLISH on ARGV[13] with `{"id","state","version"}`, for audit-only appends too (same
  * state and version), so live views such as the dashboard timeline see views and resumes.
  */
@@ -62,6 +68,7 @@ else
     if KEYS[6] ~= '' then redis.call('ZREM', KEYS[6], ARGV[14]) end
     redis.call('ZADD', KEYS[7], 0, ARGV[14])
   end
+  if KEYS[9] ~= '' then redis.call('ZADD', KEYS[9], 'NX', ARGV[9], ARGV[14]) end
 end
 
 redis.call('RPUSH', KEYS[2], ARGV[5])

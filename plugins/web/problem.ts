@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa'
-import { CheckpointNotFound, CommitContention, EventRefused, IdempotencyConflict } from '../../engine/errors.js'
+import { CheckpointArchived, CheckpointNotFound, CommitContention, EventRefused, IdempotencyConflict } from '../../engine/errors.js'
 import { ValidationFailed, type FieldProblem } from '../../engine/problems.js'
 import type { Logger } from 'pino'
 
@@ -37,6 +37,9 @@ function toProblem(error: unknown): Problem | null {
   if (error instanceof ValidationFailed) {
     return { type: TYPE_BASE + 'validation', title: 'Validation failed', status: 422, detail: error.message, errors: error.problems }
   }
+  if (error instanceof CheckpointArchived) {
+    return { type: TYPE_BASE + 'archived', title: 'Checkpoint archived', status: 410, detail: error.message, archiveFile: error.archiveFile }
+  }
   if (error instanceof CheckpointNotFound) {
     return { type: TYPE_BASE + 'not-found', title: 'Checkpoint not found', status: 404, detail: error.message }
   }
@@ -51,6 +54,22 @@ function toProblem(error: unknown): Problem | null {
     return { type: TYPE_BASE + 'contention', title: 'Try again', status: 503, detail: error.message }
   }
   return null
+}
+
+/**
+ * Turns "not found" into "archived" (410) for ids that retention moved out of Redis. Only
+ * looked up on a miss, so live requests pay nothing. Mount inside problemMiddleware.
+ */
+export function archivedMiddleware(archivedFile: (id: string) => Promise<string | null>): Middleware {
+  return async (_ctx, next) => {
+    try {
+      await next()
+    } catch (error) {
+      if (!(error instanceof CheckpointNotFound) || error instanceof CheckpointArchived || !error.checkpointId.startsWith('cp_')) throw error
+      const file = await archivedFile(error.checkpointId)
+      throw file ? new CheckpointArchived(error.checkpointId, file) : error
+    }
+  }
 }
 
 /** Maps every known failure to problem+json; anything else is a logged 500 without internals. */

@@ -58,6 +58,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const receiver = await new WebhookReceiver().start()
   const env: Record<string, string> = {
     NODE_ENV: 'production',
+    // Nothing here finishes long enough ago to be archived; production requires the choice.
+    HOLDPOINT_ARCHIVE: 'off',
     REDIS_URL: redis.url,
     HOLDPOINT_KEY_PREFIX: randomPrefix(),
     ...testSecrets(),

@@ -98,7 +98,7 @@ describe('the address classifier', () => {
   })
 
   it('defaults: refused in production, allowed in dev, explicit setting wins', () => {
-    const secrets = { HOLDPOINT_API_TOKENS: 'a'.repeat(20), HOLDPOINT_WEBHOOK_SECRET: `whsec_${'A'.repeat(32)}`, HOLDPOINT_SECRET_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}` }
+    const secrets = { HOLDPOINT_API_TOKENS: 'a'.repeat(20), HOLDPOINT_WEBHOOK_SECRET: `whsec_${'A'.repeat(32)}`, HOLDPOINT_SECRET_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`, HOLDPOINT_ARCHIVE: 'off' }
     expect(loadConfig({ NODE_ENV: 'production', ...secrets }).allowPrivateWebhooks).toBe(false)
     expect(loadConfig({}).allowPrivateWebhooks).toBe(true)
     expect(loadConfig({ NODE_ENV: 'production', HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS: 'true', ...secrets }).allowPrivateWebhooks).toBe(true)

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react'
-import { api, errorText, type CheckpointDetail, type PersonInfo } from '../api'
+import { api, ApiError, errorText, type CheckpointDetail, type PersonInfo } from '../api'
 import { AnswerForm } from '../components/AnswerForm'
 import { FreeTextAnswer } from '../components/FreeTextAnswer'
 import { Payload, Value } from '../components/Payload'
@@ -14,6 +14,7 @@ export function CheckpointPage({ id }: { id: string }) {
   const { session } = useSession()
   const [detail, setDetail] = useState<CheckpointDetail | null>(null)
   const [notFound, setNotFound] = useState(false)
+  const [archived, setArchived] = useState<string | null>(null)
   const [actionError, setActionError] = useState<string | null>(null)
   const [announcement, setAnnouncement] = useState('')
   const [people, setPeople] = useState<PersonInfo[]>([])
@@ -25,7 +26,9 @@ export function CheckpointPage({ id }: { id: string }) {
     try {
       setDetail(await api<CheckpointDetail>('GET', `/ui/api/checkpoints/${encodeURIComponent(id)}`))
     } catch (e) {
-      if ((e as { status?: number }).status === 404) setNotFound(true)
+      // 410: retention moved it to the archive; the problem's detail names the file.
+      if (e instanceof ApiError && e.problem.status === 410) setArchived(errorText(e))
+      else if ((e as { status?: number }).status === 404) setNotFound(true)
       else setActionError(errorText(e))
     }
   }, [id])
@@ -59,6 +62,16 @@ export function CheckpointPage({ id }: { id: string }) {
       setActionError(errorText(e))
       await load()
     }
+  }
+
+  if (archived !== null) {
+    return (
+      <div className="narrow">
+        <h1>Checkpoint archived</h1>
+        <p className="muted">{archived}</p>
+        <Link href="/">Back to the inbox</Link>
+      </div>
+    )
   }
 
   if (notFound) {

@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto'
+import type { Redis, Result } from 'ioredis'
+import { CHECKPOINT_STATES, TERMINAL_STATES } from '../../machine/types.js'
+import { Keys } from '../keys.js'
+import { REMOVE_ARCHIVED_LUA } from '../scripts/remove-archived.js'
+import type { StoredRequest } from '../stored-request.js'
+import type { StoredFields } from './archive-line.js'
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    removeArchived(...args: string[]): Result<number, Context>
+  }
+}
+
+/** A finished checkpoint as Redis holds it, sealed, read in one MULTI. */
+export interface RawCheckpoint {
+  id: string
+  stored: StoredFields
+  audit: string[]
+  finishedAt: number
+}
+
+export enum RemoveStatus {
+  Removed = 1,
+  Changed = 0,
+  Gone = -1,
+}
+
+/** The creation day an id carries (ids start with base36 milliseconds), for the tombstone hash. */
+export function creationDay(id: string): string {
+  const ms = parseInt(id.slice(3, 12), 36)
+  return Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 10) : 'unknown'
+}
+
+/**
+ * Redis side of retention: the finished list, raw reads, the atomic removal and the
+ * tombstones that let the API answer 410. Knows nothing of files; the archiver decides.
+ */
+export class RetentionStore {
+  readonly keys: Keys
+
+  constructor(
+    readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.keys = new Keys(prefix)
+    if (typeof (redis as Partial<Redis>).removeArchived !== 'function') {
+      redis.defineCommand('removeArchived', { numberOfKeys: 10, lua: REMOVE_ARCHIVED_LUA })
+    }
+  }
+
+  /** Ids that finished at or before `cutoff`, oldest first. */
+  async finishedBefore(cutoff: number, offset: number, limit: number): Promise<Array<{ id: string; finishedAt: number }>> {
+    const flat = await this.redis.zrangebyscore(this.keys.finished, '-inf', cutoff, 'WITHSCORES', 'LIMIT', offset, limit)
+    const out: Array<{ id: string; finishedAt: number }> = []
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ id: flat[i]!, finishedAt: Number(flat[i + 1]) })
+    return out
+  }
+
+  /** When the oldest finished checkpoint still in Redis finished (null: none). */
+  async oldestFinished(): Promise<number | null> {
+    const [, score] = await this.redis.zrange(this.keys.finished, 0, 0, 'WITHSCORES')
+    return score === undefined ? null : Number(score)
+  }
+
+  async read(id: string, finishedAt: number): Promise<RawCheckpoint | null> {
+    const result = await this.redis.multi().hgetall(this.keys.checkpoint(id)).lrange(this.keys.audit(id), 0, -1).exec()
+    if (!result) throw new Error('Redis transaction was aborted')
+    const [[hashErr, hash], [auditErr, audit]] = result as [[Error | null, Record<string, string>], [Error | null, string[]]]
+    if (hashErr) throw hashErr
+    if (auditErr) throw auditErr
+    const { req, snap, ver, state, head, upd } = hash
+    if (req === undefined || snap === undefined || ver === undefined || state === undefined || head === undefined) return null
+    return { id, stored: { req, snap, ver, state, head, upd: upd ?? '' }, audit, finishedAt }
+  }
+
+  async forget(id: string): Promise<void> {
+    await this.redis.zrem(this.keys.finished, id)
+  }
+
+  /** Whether effects of this checkpoint are still waiting in the outbox (not yet jobs). */
+  async outboxPending(id: string, version: number): Promise<boolean> {
+    return (await this.redis.hexists(this.keys.outbox, `${id}|${version}`)) === 1
+  }
+
+  async remove(raw: RawCheckpoint, file: string, tombstoneTtlSeconds: number, now: number): Promise<RemoveStatus> {
+    const k = this.keys
+    const request = JSON.parse(raw.stored.req) as StoredRequest
+    const idem =
+      request.idempotencyKey !== undefined ? k.idempotency(request.createdBy, createHash('sha256').update(request.idempotencyKey).digest('base64url')) : ''
+    const status = await this.redis.removeArchived(
+      k.checkpoint(raw.id),
+      k.audit(raw.id),
+      k.index,
+      k.stateIndex(raw.stored.state),
+      k.finished,
+      k.outbox,
+      idem,
+      k.archived(creationDay(raw.id)),
+      k.archivePurge,
+      k.outboxByTime,
+      raw.id,
+      raw.stored.ver,
+      raw.stored.head,
+      file,
+      String(Math.max(1, Math.ceil(tombstoneTtlSeconds))),
+      String(now),
+    )
+    return status
+  }
+
+  /** The archive file an archived checkpoint went to, while its tombstone lasts. */
+  async archivedFile(id: string): Promise<string | null> {
+    return this.redis.hget(this.keys.archived(creationDay(id)), id)
+  }
+
+  async purgeList(limit: number): Promise<string[]> {
+    return this.redis.zrange(this.keys.archivePurge, 0, limit - 1)
+  }
+
+  async purged(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.redis.zrem(this.keys.archivePurge, ...ids)
+  }
+
+  /** Keys under the prefix whose names contain one of the ids (one SCAN for the whole batch). */
+  async keysNaming(ids: readonly string[]): Promise<Map<string, string[]>> {
+    const found = new Map<string, string[]>()
+    let cursor = '0'
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.keys.prefix}:*cp_*`, 'COUNT', 1000)
+      cursor = next
+      for (const key of keys) {
+        const id = ids.find((candidate) => key.includes(candidate))
+        if (id) found.set(id, [...(found.get(id) ?? []), key])
+      }
+    } while (cursor !== '0')
+    return found
+  }
+
+  async unlink(keys: readonly string[]): Promise<void> {
+    if (keys.length > 0) await this.redis.unlink(...keys)
+  }
+
+  /**
+   * Checkpoints that finished before the finished set existed (an upgrade) join it once,
+   * scored by their last update. NX: a real finish time is never overwritten.
+   */
+  async backfill(): Promise<number> {
+    const marker = `${this.keys.prefix}:finished:backfilled`
+    if (await this.redis.exists(marker)) return 0
+    let added = 0
+    for (const state of TERMINAL_STATES) {
+      let cursor = '0'
+      do {
+        const [next, flat] = await this.redis.zscan(this.keys.stateIndex(state), cursor, 'COUNT', 500)
+        cursor = next
+        const ids = flat.filter((_, i) => i % 2 === 0)
+        for (const id of ids) {
+          const upd = await this.redis.hget(this.keys.checkpoint(id), 'upd')
+          if (upd !== null) added += await this.redis.zadd(this.keys.finished, 'NX', Number(upd), id)
+        }
+      } while (cursor !== '0')
+    }
+    await this.redis.set(marker, '1')
+    return added
+  }
+
+  /** Checkpoints per state, from the index sizes (what Redis holds, archived ones excluded). */
+  async countsByState(): Promise<Record<string, number>> {
+    const pipeline = this.redis.pipeline()
+    for (const state of CHECKPOINT_STATES) pipeline.zcard(this.keys.stateIndex(state))
+    const results = (await pipeline.exec()) ?? []
+    return Object.fromEntries(CHECKPOINT_STATES.map((state, i) => [state, Number(results[i]?.[1] ?? 0)]))
+  }
+}
