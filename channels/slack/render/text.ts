@@ -34,16 +34,7 @@ export function mrkdwn(text: string, max = 3000): { type: 'mrkdwn'; text: string
   return { type: 'mrkdwn', text: truncate(text, max) }
 }
 
-/** "2 h 5 min", "45 s": coarse on purpose, the message is not refreshed every second. */
-export function humanDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000))
-  if (s < 60) return `${s} s`
-  const m = Math.floor(s / 60)
-  if (m < 60) return `${m} min`
-  const h = Math.floor(m / 60)
-  if (h < 48) return m % 60 === 0 ? `${h} h` : `${h} h ${m % 60} min`
-  return `${Math.floor(h / 24)} days`
-}
+export { humanDuration } from '../../common/human-duration.js'
 
 /** A Slack date token: each reader sees the deadline in their own time zone. */
 export function slackDate(iso: string): string {
