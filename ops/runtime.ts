@@ -95,7 +95,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
   const catalog = new ChannelCatalog(known, new Set([...on.map((l) => l.plugin.name), ...(options.channels ?? []).map((c) => c.name)]))
   const queues = new QueueSet(bullConnection, config.keyPrefix, queueNames(known), (error, queue) => logger.error({ err: error.message, queue }, 'queue error'))
   const metrics = new Metrics({ queues, redis, prefix: config.keyPrefix })
-  const directory = new Directory(redis, config.keyPrefix, catalog.handleRules())
+  const directory = new Directory(redis, config.keyPrefix, catalog.handleRules(), options.clock)
   if (config.peopleFile) {
     const count = await loadPeopleFile(config.peopleFile, directory)
     logger.info({ count }, 'people loaded from HOLDPOINT_PEOPLE_FILE')
