@@ -54,7 +54,9 @@ export function awayRoutes(deps: DashDeps): Router {
   router.get('/me/away', async (ctx) => {
     const viewer = await auth.requirePerson(ctx)
     ctx.set('cache-control', 'no-store')
-    ctx.body = await view(await directory.absences.get(viewer.actor.actor))
+    // Whom they may pick: ids and names only (reviewers cannot list people otherwise).
+    const delegates = (await directory.list()).filter((p) => p.id !== viewer.actor.actor).map((p) => ({ id: p.id, name: p.name }))
+    ctx.body = { ...(await view(await directory.absences.get(viewer.actor.actor))), delegates }
   })
   router.put('/me/away', async (ctx) => {
     await auth.checkWrite(ctx)

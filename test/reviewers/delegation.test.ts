@@ -55,7 +55,10 @@ describe('away with a delegate', () => {
     const byOperator = await olga.req('PUT', '/ui/api/people/ana/away', { from: new Date(now).toISOString(), to: new Date(now + HOUR).toISOString(), delegateTo: 'bob' })
     expect(byOperator.status).toBe(200)
     expect(byOperator.body.away).toMatchObject({ delegateTo: 'bob', delegateName: 'Bob', active: true, setBy: 'olga' })
-    expect((await ana.req('GET', '/ui/api/me/away')).body.away).toMatchObject({ delegateTo: 'bob', active: true })
+    const mine = (await ana.req('GET', '/ui/api/me/away')).body
+    expect(mine.away).toMatchObject({ delegateTo: 'bob', active: true })
+    expect(mine.delegates.map((d: { id: string }) => d.id)).toEqual(expect.arrayContaining(['bob', 'olga']))
+    expect(mine.delegates.map((d: { id: string }) => d.id)).not.toContain('ana')
     expect((await olga.req('DELETE', '/ui/api/people/ana/away')).status).toBe(204)
     expect((await ana.req('GET', '/ui/api/me/away')).body.away).toBeNull()
   })
