@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import { z } from 'zod'
 import type { Actor } from '../machine/types.js'
+import { Absences, type Absence } from './absences.js'
 
 /**
  * The people Holdpoint knows: reviewers and operators, their groups, and a handle on each
@@ -50,16 +51,26 @@ export function personSchemaFor(rules: readonly HandleRule[]): z.ZodType<Person,
   return z.object(shape).strict() as unknown as z.ZodType<Person, PersonInput>
 }
 
+/** Someone away and the person covering for them, both as stored now. */
+export interface Cover {
+  absence: Absence
+  away: Person
+  delegate: Person
+}
+
 export class Directory {
   /** Validates a person against the core fields and every registered channel's handle. */
   readonly personSchema: z.ZodType<Person, PersonInput>
+  readonly absences: Absences
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     readonly rules: readonly HandleRule[] = [],
+    clock: () => number = Date.now,
   ) {
     this.personSchema = personSchemaFor(rules)
+    this.absences = new Absences(redis, prefix, clock)
   }
 
   private personKey(id: string) {
@@ -117,6 +128,7 @@ export class Directory {
     const tx = this.redis.multi()
     for (const [kind, value] of this.indexed(previous)) tx.hdel(this.handleKey(kind), value)
     await tx.del(this.personKey(id)).srem(this.peopleKey, id).exec()
+    await this.absences.clear(id)
     for (const hook of this.removeHooks) await hook(id)
   }
 
@@ -169,8 +181,59 @@ export class Directory {
     const value = rule?.normalize ? rule.normalize(handle) : handle
     const person = await this.findBy(channel, value)
     const own = rule ? rule.identities(value) : [`${channel}:${value}`]
-    const identities = person ? [...new Set([...own, ...this.identities(person)])] : own
+    const acting = person ? await this.acting(person) : null
+    const identities = acting ? [...new Set([...own, ...acting.identities])] : own
     const name = person?.name ?? displayName
-    return { channel, actor: value, identities, ...(name !== undefined && { name }) }
+    return { channel, actor: value, identities, ...(name !== undefined && { name }), ...(acting && acting.covering.length > 0 && { covering: acting.covering }) }
+  }
+
+  /** Absences in force now, with both people; one whose away person or delegate is gone lends nothing. */
+  async coversNow(): Promise<Cover[]> {
+    const out: Cover[] = []
+    for (const absence of await this.absences.activeNow()) {
+      const [away, delegate] = await Promise.all([this.get(absence.personId), this.get(absence.delegateTo)])
+      if (away && delegate) out.push({ absence, away, delegate })
+    }
+    return out
+  }
+
+  /**
+   * The identities a person acts with right now: their own first (quorum counts a person by
+   * their first `user:` identity), then those lent by everyone they cover for. One hop only:
+   * a delegate who is away themselves does not pass on what was lent to them.
+   */
+  async acting(p: Person): Promise<{ identities: string[]; covering: NonNullable<Actor['covering']> }> {
+    const own = this.identities(p)
+    const covering: NonNullable<Actor['covering']> = []
+    for (const cover of await this.coversNow()) {
+      if (cover.delegate.id !== p.id || cover.away.id === p.id) continue
+      // Everyone has `dashboard`; lending it would mark every answer as delegated.
+      const lent = this.identities(cover.away).filter((i) => i !== 'dashboard' && !own.includes(i))
+      if (lent.length > 0) covering.push({ person: cover.away.id, identities: lent })
+    }
+    return { identities: [...new Set([...own, ...covering.flatMap((c) => c.identities)])], covering }
+  }
+
+  /**
+   * Delivery while someone is away: each recipient string that reaches an away person is
+   * replaced by where their delegate is reachable. A delegate reachable on none of the
+   * running channels leaves the original recipient in place, so nothing is silently dropped.
+   */
+  async redirectAway(recipients: readonly string[], enabledChannels: ReadonlySet<string>): Promise<{ recipients: string[]; redirected: Array<{ from: string; to: string[]; away: string; delegate: string }> }> {
+    const covers = await this.coversNow()
+    if (covers.length === 0) return { recipients: [...recipients], redirected: [] }
+    const out = new Set<string>()
+    const redirected: Array<{ from: string; to: string[]; away: string; delegate: string }> = []
+    for (const recipient of recipients) {
+      const cover = covers.find((c) => this.reachableAt(c.away, enabledChannels).includes(recipient))
+      const to = cover ? this.reachableAt(cover.delegate, enabledChannels) : []
+      if (!cover || to.length === 0) {
+        out.add(recipient)
+        continue
+      }
+      for (const r of to) out.add(r)
+      redirected.push({ from: recipient, to, away: cover.away.id, delegate: cover.delegate.id })
+    }
+    return { recipients: [...out], redirected }
   }
 }

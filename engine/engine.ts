@@ -4,6 +4,7 @@ import { isTerminal, type Actor, type CheckpointContext, type CheckpointEvent, t
 import { under, type AnswerInput, type AnswerOutcome, type PersonalActInput } from './answer-outcome.js'
 import { GENESIS, sealEntry, type AuditDraft, type AuditEntry } from './audit.js'
 import { canonicalJson } from './canonical-json.js'
+import { delegatedFrom } from './delegated-from.js'
 import type { CheckpointStore, LoadedCheckpoint, OutboxEntry } from './checkpoint-store.js'
 import type { CreateSpec } from './create-spec.js'
 import { CheckpointNotFound, CommitContention, EventRefused, IdempotencyConflict } from './errors.js'
@@ -109,6 +110,10 @@ function draftFor(event: CheckpointEvent, step: Step, request: StoredRequest, ex
   if (event.type === 'checkpoint.extend') data.timeoutAt = new Date(event.timeoutAt).toISOString()
   if (event.type === 'checkpoint.reassign') Object.assign(data, { assignTo: event.assignTo, notify: event.notify ?? [] })
   if (event.type === 'checkpoint.verdict') Object.assign(data, { passed: event.passed, reason: event.reason, attempt: event.attempt, ...(event.model !== undefined && { model: event.model }), ...(event.response !== undefined && { response: event.response }) })
+  if (event.type === 'checkpoint.answer' || event.type === 'checkpoint.claim') {
+    const from = delegatedFrom(event.by, ctx.assignTo)
+    if (from.length > 0) data.delegatedFrom = from
+  }
   const draft: AuditDraft = { kind: auditKind[event.type], actor }
   if ('by' in event) draft.shownHash = extra.shownHash ?? request.requestHash
   if (Object.keys(data).length > 0) draft.data = data

@@ -31,6 +31,11 @@ export interface Actor {
    * resolved by the caller so the machine stays free of configuration.
    */
   identities?: string[]
+  /**
+   * Identities in `identities` only lent to this person while they cover for someone away
+   * (engine/absences.ts), per away person: the audit names whom an answer was delegated from.
+   */
+  covering?: Array<{ person: string; identities: string[] }>
 }
 
 /** What the person saw and answered, as recorded in `respondedBy`. */

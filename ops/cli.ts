@@ -22,6 +22,9 @@ const USAGE = `holdpoint <command>
   archive read <file>        archived checkpoints, decrypted with HOLDPOINT_SECRET_KEYS [--id cp_…]
   archive verify [file…]     every archived audit chain; exit 1 naming what is broken
   machine export             write the state machine for Stately's editor [--out file]
+  operator add               make a dashboard operator and print a one-time setup link
+         --email a@b --name n  (talks to Redis directly: REDIS_URL, HOLDPOINT_KEY_PREFIX, HOLDPOINT_PUBLIC_URL)
+  people import <file.json>  load people and groups (the HOLDPOINT_PEOPLE_FILE format) into the directory
   doctor                     check Redis settings and each configured channel's credentials
   health                     exit 0 when Redis answers and a worker is alive (container health checks)
   mcp                        MCP server on stdio for agents (Claude Code, Cursor, …): ask_human,
@@ -146,6 +149,8 @@ async function run(argv: string[]): Promise<number> {
       verify: { type: 'boolean' },
       archive: { type: 'boolean' },
       id: { type: 'string' },
+      email: { type: 'string' },
+      name: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -229,6 +234,26 @@ async function run(argv: string[]): Promise<number> {
       const { runStdioServer } = await import('../mcp/stdio.js')
       await runStdioServer()
       return -1
+    }
+    case 'operator': {
+      if (args[0] !== 'add') throw new UsageError('usage: holdpoint operator add --email a@b --name "Full Name"')
+      const config = await configOrExit()
+      const { addOperator } = await import('./cli-setup.js')
+      const added = await addOperator(config, { email: str(flags, 'email'), name: str(flags, 'name') }).catch((error: Error) => {
+        throw error.message.startsWith('--') ? new UsageError(error.message) : error
+      })
+      process.stderr.write(`${added.created ? 'added' : 'made'} operator ${added.personId}; the link works once, for 7 days:\n`)
+      process.stdout.write(`${added.link}\n`)
+      return 0
+    }
+    case 'people': {
+      if (args[0] !== 'import') throw new UsageError('usage: holdpoint people import <people.json>')
+      const file = need(args[1], 'a people file (JSON array)')
+      const config = await configOrExit()
+      const { importPeople } = await import('./cli-setup.js')
+      const count = await importPeople(config, file)
+      process.stdout.write(`${count} ${count === 1 ? 'person' : 'people'} imported\n`)
+      return 0
     }
     case 'doctor':
       return doctor()

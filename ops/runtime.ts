@@ -101,7 +101,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
   const queues = new QueueSet(bullConnection, config.keyPrefix, queueNames(known), (error, queue) => logger.error({ err: error.message, queue }, 'queue error'))
   const retentionStore = new RetentionStore(redis, config.keyPrefix)
   const metrics = new Metrics({ queues, redis, prefix: config.keyPrefix, retention: { store: retentionStore, retentionMs: config.retentionMs } })
-  const directory = new Directory(redis, config.keyPrefix, catalog.handleRules())
+  const directory = new Directory(redis, config.keyPrefix, catalog.handleRules(), options.clock)
   if (config.peopleFile) {
     const count = await loadPeopleFile(config.peopleFile, directory)
     logger.info({ count }, 'people loaded from HOLDPOINT_PEOPLE_FILE')

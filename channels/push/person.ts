@@ -8,6 +8,7 @@ export async function personOf(directory: Directory, recipient: string): Promise
 }
 
 /** Someone answering from a notification: the push channel, every identity the directory knows. */
-export function pushActor(directory: Directory, person: Person): Actor {
-  return { channel: 'push', actor: person.id, name: person.name, identities: directory.identities(person) }
+export async function pushActor(directory: Directory, person: Person): Promise<Actor> {
+  const { identities, covering } = await directory.acting(person)
+  return { channel: 'push', actor: person.id, name: person.name, identities, ...(covering.length > 0 && { covering }) }
 }

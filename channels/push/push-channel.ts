@@ -38,10 +38,10 @@ type DeviceOutcome = SendResult | { kind: 'skipped' }
 export function createPushChannel(deps: PushChannelDeps): Channel {
   const log = deps.logger.child({ component: 'push' })
 
-  function lockScreenChoices(cp: CheckpointView, person: Person) {
+  async function lockScreenChoices(cp: CheckpointView, person: Person) {
     const choices = oneClickChoices(cp.responseSchema)
     if (!choices || choices.length > MAX_LOCK_SCREEN_CHOICES) return null
-    return mayAct({ assignTo: cp.assignTo }, pushActor(deps.directory, person)) ? choices : null
+    return mayAct({ assignTo: cp.assignTo }, await pushActor(deps.directory, person)) ? choices : null
   }
 
   /** The checkpoint page; a grant link for a device whose browser is not signed in, when the person has an address. */
@@ -50,8 +50,7 @@ export function createPushChannel(deps: PushChannelDeps): Channel {
     return mintDashboardLink({ keyring: deps.keyring, publicUrl: deps.publicUrl, checkpointId: cp.id, channel: 'email', handle: person.email, ttlSeconds: actTtlSeconds(cp.expiresAt) })
   }
 
-  function requestFor(cp: CheckpointView, person: Person, device: Device): RequestPayload {
-    const choices = lockScreenChoices(cp, person)
+  function requestFor(cp: CheckpointView, person: Person, device: Device, choices: Awaited<ReturnType<typeof lockScreenChoices>>): RequestPayload {
     const base: RequestPayload = { type: 'checkpoint.request', checkpointId: cp.id, title: 'Holdpoint: your decision is needed', body: cp.task, url: pageUrl(cp, person) }
     if (!choices) return base
     return {
@@ -119,8 +118,9 @@ export function createPushChannel(deps: PushChannelDeps): Channel {
     const cp = ctx.checkpoint
     const ttlSeconds = Math.min(MAX_TTL_SECONDS, Math.max(60, Math.ceil((Date.parse(cp.expiresAt) - Date.now()) / 1000)))
     const options: PushOptions = { ttlSeconds, urgency: 'high', topic: topicFor(cp.id) }
+    const choices = await lockScreenChoices(cp, person)
     const build = (d: Device) => {
-      const request = requestFor(cp, person, d)
+      const request = requestFor(cp, person, d, choices)
       return { full: encodeRequest(request), shrunk: encodeRequest(request, SHRUNK_PAYLOAD_BYTES) }
     }
     const outcomes = await pushAll(ctx, person, devices, build, options)

@@ -62,8 +62,10 @@ export class SlackPeople {
     if (!email) return actor
     const identities = new Set([...(actor.identities ?? []), `slack:${email}`, `email:${email}`])
     const person = await this.directory.findBy('email', email)
-    if (person) for (const id of this.directory.identities(person)) identities.add(id)
+    // With what anyone away lends them, as for people found by their Slack id.
+    const acting = person ? await this.directory.acting(person) : null
+    for (const id of acting?.identities ?? []) identities.add(id)
     const name = person?.name ?? actor.name
-    return { ...actor, identities: [...identities], ...(name !== undefined && { name }) }
+    return { ...actor, identities: [...identities], ...(name !== undefined && { name }), ...(acting && acting.covering.length > 0 && { covering: acting.covering }) }
   }
 }

@@ -48,7 +48,10 @@ export class DashboardAuth {
     }
     const person = await this.directory.get(session.personId)
     // A person removed from the directory is signed out everywhere at once.
-    return person ? personViewer(person, this.directory.identities(person), session, id) : null
+    if (!person) return null
+    // With the identities lent by anyone they cover for while that person is away.
+    const acting = await this.directory.acting(person)
+    return personViewer(person, acting.identities, session, id, acting.covering)
   }
 
   async requireViewer(ctx: Context): Promise<Viewer> {

@@ -12,6 +12,7 @@ import { eventRoutes } from './events.js'
 import { DashKeys } from './keys.js'
 import { defaultUiDist } from './module-paths.js'
 import { pageRoutes } from './pages.js'
+import { awayRoutes } from './away-routes.js'
 import { peopleRoutes } from './people-routes.js'
 import { personGate } from './person-gate.js'
 import { LoginRateLimiter } from './rate-limit.js'
@@ -72,7 +73,7 @@ export function dashboardPlugin(options: DashboardOptions = {}): Plugin {
         } else await next()
       }
       const events = eventRoutes(deps)
-      const routers = [authRoutes(deps), checkpointRoutes(deps), peopleRoutes(deps), auditRoutes(deps), events.router]
+      const routers = [authRoutes(deps), checkpointRoutes(deps), awayRoutes(deps), peopleRoutes(deps), auditRoutes(deps), events.router]
       const routes = chain([
         limitExtract,
         pageRoutes(deps, options.uiDist ?? defaultUiDist()),

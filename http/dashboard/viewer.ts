@@ -20,12 +20,12 @@ export interface Viewer {
   sessionId: string
 }
 
-export function personViewer(person: Person, identities: string[], session: SessionData, sessionId: string): Viewer {
+export function personViewer(person: Person, identities: string[], session: SessionData, sessionId: string, covering: NonNullable<Actor['covering']> = []): Viewer {
   return {
     kind: 'person',
     person,
     operator: person.role === 'operator',
-    actor: { channel: 'dashboard', actor: person.id, name: person.name, identities },
+    actor: { channel: 'dashboard', actor: person.id, name: person.name, identities, ...(covering.length > 0 && { covering }) },
     onlyCheckpoint: null,
     session,
     sessionId,

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react'
 import { api, errorText, fieldErrors, type Session } from '../api'
+import { AwayCard } from '../components/AwayCard'
 import { Field } from '../components/Field'
 import { PushDevices } from '../components/PushDevices'
 import { routeLabel } from '../format'
@@ -48,6 +49,7 @@ export function AccountPage() {
         </section>
       )}
       {person && <PushDevices />}
+      {person && <AwayCard />}
       <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="pw" noValidate>
         <h2 id="pw">Change password</h2>
         {message && (
