@@ -26,6 +26,8 @@ beforeAll(async () => {
     ...testSecrets(),
   }
   dir = await mkdtemp(join(tmpdir(), 'holdpoint-setup-'))
+  // Production needs somewhere to archive finished checkpoints (docs/retention.md).
+  env.HOLDPOINT_ARCHIVE_DIR = join(dir, 'archive')
 })
 afterAll(async () => {
   await hp?.close()
