@@ -13,11 +13,11 @@ export function AccountPage() {
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null)
   const person = session.person
   // With single sign-on only there is no password here to change.
-  const [passwords, setPasswords] = useState(true)
+  const [passwords, setPasswords] = useState(false)
   useEffect(() => {
     api<LoginOptions>('GET', '/ui/api/login-options')
       .then((o) => setPasswords(o.password))
-      .catch(() => undefined)
+      .catch(() => setPasswords(true))
   }, [])
 
   const submit = async (e: FormEvent) => {
