@@ -64,11 +64,11 @@ async function ssoSignIn(page: Page, target: TestHoldpoint, login: string, path 
   await page.locator('input[name="login"]').fill(login)
   await page.locator('input[name="password"]').fill('anything')
   await beforeSubmit?.()
+  const loginPage = page.url()
   await page.getByRole('button', { name: 'Sign-in' }).click()
-  // The provider asks for consent the first time this client wants these scopes.
-  await page.waitForURL((url) => url.origin === target.url || url.pathname.includes('/interaction/'))
-  const consent = page.getByRole('button', { name: 'Continue' })
-  if (new URL(page.url()).origin === provider.issuer && (await consent.count()) > 0) await consent.click()
+  // The provider asks for consent (a new interaction page) the first time this client wants these scopes.
+  await page.waitForURL((url) => url.origin === target.url || (url.pathname.includes('/interaction/') && url.href !== loginPage))
+  if (new URL(page.url()).origin === provider.issuer) await page.getByRole('button', { name: 'Continue' }).click()
   await page.waitForURL((url) => url.origin === target.url && url.pathname !== '/auth/oidc/callback')
 }
 
