@@ -44,6 +44,14 @@ export function sessionBody(viewer: Viewer | null, directory: Directory) {
 export function authRoutes(deps: DashDeps): Router {
   const { auth, accounts, limiter, directory } = deps
   const router = new Router({ prefix: '/ui/api' })
+  // With single sign-on only, every route that takes or sets a password is closed.
+  const requirePasswords = () => {
+    if (!deps.signIn.password) throw problem(403, 'password-login-off', 'Password sign-in is off', 'This Holdpoint signs people in with single sign-on only.')
+  }
+
+  router.get('/login-options', (ctx) => {
+    ctx.body = { password: deps.signIn.password, sso: deps.signIn.sso }
+  })
 
   router.get('/session', async (ctx) => {
     ctx.set('cache-control', 'no-store')
@@ -63,6 +71,7 @@ export function authRoutes(deps: DashDeps): Router {
   })
 
   router.post('/setup', async (ctx) => {
+    requirePasswords()
     await auth.checkWrite(ctx)
     const body = parse(setupBody, await readJson(ctx, UI_BODY_LIMIT))
     const peek = await accounts.peekInvite(body.token)
@@ -90,6 +99,7 @@ export function authRoutes(deps: DashDeps): Router {
   })
 
   router.post('/login', async (ctx) => {
+    requirePasswords()
     await auth.checkWrite(ctx)
     const body = parse(loginBody, await readJson(ctx, UI_BODY_LIMIT))
     const address = ctx.ip
@@ -117,6 +127,7 @@ export function authRoutes(deps: DashDeps): Router {
   })
 
   router.post('/password', async (ctx) => {
+    requirePasswords()
     await auth.checkWrite(ctx)
     const viewer = await auth.requirePerson(ctx)
     const body = parse(passwordBody, await readJson(ctx, UI_BODY_LIMIT))

@@ -32,6 +32,8 @@ export interface DashDeps {
   extractor: FreeTextReader
   /** The registered channels, for the People and Account pages. */
   channels: PluginContext['channels']
+  /** Which ways of signing in this deployment offers. */
+  signIn: { password: boolean; sso: boolean }
 }
 
 /** Small JSON bodies only: forms, answers. Answers are bounded again by the agent's schema. */

@@ -27,6 +27,10 @@ export class DashKeys {
   get firstRun(): string {
     return `${this.base}:first-run`
   }
+  /** A single sign-on attempt in progress (state, nonce, PKCE verifier), by its cookie id. */
+  oidcFlow(flowId: string): string {
+    return `${this.base}:oidc-flow:${digest(flowId)}`
+  }
   loginFailures(scope: string): string {
     return `${this.base}:login-fail:${digest(scope)}`
   }

@@ -15,6 +15,8 @@ import { pageRoutes } from './pages.js'
 import { awayRoutes } from './away-routes.js'
 import { peopleRoutes } from './people-routes.js'
 import { personGate } from './person-gate.js'
+import { checkOidcEnv, oidcEnv, oidcSettings } from './oidc-config.js'
+import { oidcRoutes } from './oidc-routes.js'
 import { LoginRateLimiter } from './rate-limit.js'
 import { SessionStore } from './sessions.js'
 import type { Viewer } from './viewer.js'
@@ -32,12 +34,14 @@ export interface DashboardOptions {
 export function dashboardPlugin(options: DashboardOptions = {}): Plugin {
   return definePlugin({
     name: 'dashboard-ui',
-    env: z.object(extractRateLimit),
+    env: z.object({ ...extractRateLimit, ...oidcEnv }).superRefine(checkOidcEnv),
     async start(settings, ctx): Promise<PluginParts> {
       if (!ctx.role.server || !ctx.changes) return {}
       const { redis, prefix } = ctx.keys
       const sessions = new SessionStore(redis, prefix)
       const accounts = new Accounts(redis, prefix, ctx.directory)
+      const sso = oidcSettings(settings)
+      const passwordLogin = settings.HOLDPOINT_PASSWORD_LOGIN === 'on'
       const deps: DashDeps = {
         engine: ctx.engine,
         directory: ctx.directory,
@@ -53,6 +57,7 @@ export function dashboardPlugin(options: DashboardOptions = {}): Plugin {
         logger: ctx.logger.child({ component: 'dashboard' }),
         extractor: ctx.extractor,
         channels: ctx.channels,
+        signIn: { password: passwordLogin, sso: sso !== null },
       }
       // "Answer in words" costs a model call per request: a budget per signed-in person (or per
       // link-granted recipient and checkpoint), whichever session they use.
@@ -73,7 +78,7 @@ export function dashboardPlugin(options: DashboardOptions = {}): Plugin {
         } else await next()
       }
       const events = eventRoutes(deps)
-      const routers = [authRoutes(deps), checkpointRoutes(deps), awayRoutes(deps), peopleRoutes(deps), auditRoutes(deps), events.router]
+      const routers = [authRoutes(deps), checkpointRoutes(deps), awayRoutes(deps), peopleRoutes(deps), auditRoutes(deps), events.router, ...(sso ? [oidcRoutes(deps, sso, prefix)] : [])]
       const routes = chain([
         limitExtract,
         pageRoutes(deps, options.uiDist ?? defaultUiDist()),
@@ -83,7 +88,10 @@ export function dashboardPlugin(options: DashboardOptions = {}): Plugin {
       ])
 
       if (!(await accounts.operatorExists())) {
-        if (ctx.production) {
+        if (!passwordLogin) {
+          // A setup link would only set a password nobody can use; operators come from the provider.
+          ctx.logger.warn(sso?.operatorGroup ? `dashboard: no operator yet; members of "${sso.operatorGroup}" become operators when they sign in with SSO` : 'dashboard: no operator yet and password sign-in is off; set HOLDPOINT_OIDC_OPERATOR_GROUP or add an operator to the directory')
+        } else if (ctx.production) {
           ctx.logger.warn('dashboard: no operator yet; create one with the setup link printed by a dev-mode start, or add one to the directory')
         } else {
           const token = await accounts.mintFirstRunInvite()

@@ -40,7 +40,7 @@ export function App() {
   const setup = /^\/setup\/([\w-]+)$/.exec(path)
   if (setup) return <SetupPage token={setup[1]!} onDone={setSession} />
   if (!session.signedIn || path === '/login') {
-    return <LoginPage next={search.get('next')} signedIn={session.signedIn} onSignedIn={setSession} />
+    return <LoginPage next={search.get('next')} ssoFailed={search.get('sso') === 'failed'} signedIn={session.signedIn} onSignedIn={setSession} />
   }
 
   const checkpoint = /^\/checkpoints\/([^/]+)$/.exec(path)

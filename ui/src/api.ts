@@ -116,6 +116,12 @@ export interface ChannelInfo {
   handles: Array<{ field: string; label: string; placeholder: string }>
 }
 
+/** Which ways of signing in the server offers (`GET /ui/api/login-options`). */
+export interface LoginOptions {
+  password: boolean
+  sso: boolean
+}
+
 export type Session =
   | { signedIn: false }
   | { signedIn: true; kind: 'person' | 'grant'; csrf: string; person: PersonInfo | null; actor: { channel: string; actor: string; name: string | null }; onlyCheckpoint: string | null }

@@ -1,5 +1,5 @@
-import { useState, type FormEvent } from 'react'
-import { api, errorText, fieldErrors, type Session } from '../api'
+import { useEffect, useState, type FormEvent } from 'react'
+import { api, errorText, fieldErrors, type LoginOptions, type Session } from '../api'
 import { AwayCard } from '../components/AwayCard'
 import { Field } from '../components/Field'
 import { PushDevices } from '../components/PushDevices'
@@ -12,6 +12,13 @@ export function AccountPage() {
   const [errors, setErrors] = useState<Record<string, string>>({})
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null)
   const person = session.person
+  // With single sign-on only there is no password here to change.
+  const [passwords, setPasswords] = useState(false)
+  useEffect(() => {
+    api<LoginOptions>('GET', '/ui/api/login-options')
+      .then((o) => setPasswords(o.password))
+      .catch(() => setPasswords(true))
+  }, [])
 
   const submit = async (e: FormEvent) => {
     e.preventDefault()
@@ -50,19 +57,21 @@ export function AccountPage() {
       )}
       {person && <PushDevices />}
       {person && <AwayCard />}
-      <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="pw" noValidate>
-        <h2 id="pw">Change password</h2>
-        {message && (
-          <p className={message.ok ? 'alert ok' : 'alert error'} role="status">
-            {message.text}
-          </p>
-        )}
-        <Field label="Current password" type="password" autoComplete="current-password" value={form.current} onChange={(e) => setForm({ ...form, current: e.target.value })} error={errors.current} />
-        <Field label="New password" type="password" autoComplete="new-password" value={form.next} onChange={(e) => setForm({ ...form, next: e.target.value })} error={errors.next} hint="At least 10 characters." />
-        <button className="btn primary" type="submit">
-          Change password
-        </button>
-      </form>
+      {passwords && (
+        <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="pw" noValidate>
+          <h2 id="pw">Change password</h2>
+          {message && (
+            <p className={message.ok ? 'alert ok' : 'alert error'} role="status">
+              {message.text}
+            </p>
+          )}
+          <Field label="Current password" type="password" autoComplete="current-password" value={form.current} onChange={(e) => setForm({ ...form, current: e.target.value })} error={errors.current} />
+          <Field label="New password" type="password" autoComplete="new-password" value={form.next} onChange={(e) => setForm({ ...form, next: e.target.value })} error={errors.next} hint="At least 10 characters." />
+          <button className="btn primary" type="submit">
+            Change password
+          </button>
+        </form>
+      )}
     </div>
   )
 }
