@@ -13,6 +13,7 @@ import type { Redis } from 'ioredis'
 import type { DashKeys } from './keys.js'
 import type { FreeTextReader } from '../../plugins/free-text-reader.js'
 import type { PluginContext } from '../../plugins/plugin.js'
+import type { StandingRules } from '../../engine/rules/standing-rules.js'
 
 /** What the dashboard's route files share. */
 export interface DashDeps {
@@ -32,6 +33,8 @@ export interface DashDeps {
   extractor: FreeTextReader
   /** The registered channels, for the People and Account pages. */
   channels: PluginContext['channels']
+  /** Standing rules: "decide the same for the next N days", and the operators' list. */
+  rules: StandingRules
 }
 
 /** Small JSON bodies only: forms, answers. Answers are bounded again by the agent's schema. */

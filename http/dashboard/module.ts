@@ -13,6 +13,7 @@ import { DashKeys } from './keys.js'
 import { defaultUiDist } from './module-paths.js'
 import { pageRoutes } from './pages.js'
 import { awayRoutes } from './away-routes.js'
+import { ruleRoutes } from './rule-routes.js'
 import { peopleRoutes } from './people-routes.js'
 import { personGate } from './person-gate.js'
 import { LoginRateLimiter } from './rate-limit.js'
@@ -53,6 +54,7 @@ export function dashboardPlugin(options: DashboardOptions = {}): Plugin {
         logger: ctx.logger.child({ component: 'dashboard' }),
         extractor: ctx.extractor,
         channels: ctx.channels,
+        rules: ctx.rules,
       }
       // "Answer in words" costs a model call per request: a budget per signed-in person (or per
       // link-granted recipient and checkpoint), whichever session they use.
@@ -73,7 +75,7 @@ export function dashboardPlugin(options: DashboardOptions = {}): Plugin {
         } else await next()
       }
       const events = eventRoutes(deps)
-      const routers = [authRoutes(deps), checkpointRoutes(deps), awayRoutes(deps), peopleRoutes(deps), auditRoutes(deps), events.router]
+      const routers = [authRoutes(deps), checkpointRoutes(deps), awayRoutes(deps), peopleRoutes(deps), auditRoutes(deps), ruleRoutes(deps), events.router]
       const routes = chain([
         limitExtract,
         pageRoutes(deps, options.uiDist ?? defaultUiDist()),
