@@ -85,6 +85,8 @@ export interface Runtime {
  */
 export async function startRuntime(config: ResolvedConfig, options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options
+  // First, before any connection is opened: a bad policy file stops the start cleanly.
+  const policyFile = config.policyFile ? await PolicyFile.open(config.policyFile, { logger, ...(options.policyPollMs !== undefined && { intervalMs: options.policyPollMs }) }) : null
   const redis = new Redis(config.redisUrl, { lazyConnect: false, enableAutoPipelining: true })
   const bullConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null })
   redis.on('error', (e) => logger.error({ err: e.message }, 'redis connection error'))
@@ -112,7 +114,6 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
     const count = await loadPeopleFile(config.peopleFile, directory)
     logger.info({ count }, 'people loaded from HOLDPOINT_PEOPLE_FILE')
   }
-  const policyFile = config.policyFile ? await PolicyFile.open(config.policyFile, { logger, ...(options.policyPollMs !== undefined && { intervalMs: options.policyPollMs }) }) : null
   const rules = new StandingRules({
     policies: () => policyFile?.policies() ?? [],
     remembered: new RememberedStore(redis, config.keyPrefix, new FieldCipher(keyring)),

@@ -35,7 +35,7 @@ export function parsePolicies(text: string, label: string): Policy[] {
   try {
     raw = JSON.parse(text)
   } catch (error) {
-    throw new Error(`${label} is not JSON: ${(error as Error).message}`)
+    throw new Error(`${label} is not JSON: ${(error as Error).message}`, { cause: error })
   }
   const parsed = policyFileSchema.safeParse(raw)
   if (!parsed.success) {
@@ -51,7 +51,7 @@ export function parsePolicies(text: string, label: string): Policy[] {
     if (!jsonLogic.is_logic(policy.when)) problems.push(`${i}.when: is not a JSON Logic rule`)
     else {
       try {
-        jsonLogic.apply(policy.when as jsonLogic.RulesLogic, { payload: {}, metadata: {}, task: '' })
+        jsonLogic.apply(policy.when, { payload: {}, metadata: {}, task: '' })
       } catch (error) {
         problems.push(`${i}.when: ${(error as Error).message}`)
       }
@@ -65,7 +65,7 @@ export function parsePolicies(text: string, label: string): Policy[] {
 export function policyMatches(policy: Policy, token: string, facts: PolicyFacts): boolean {
   if (!policy.tokens.includes(token)) return false
   try {
-    return jsonLogic.truthy(jsonLogic.apply(policy.when as jsonLogic.RulesLogic, facts))
+    return jsonLogic.truthy(jsonLogic.apply(policy.when, facts))
   } catch {
     // A condition that fails on this payload's shape does not match: a person decides.
     return false

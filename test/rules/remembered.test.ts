@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dashboardUiPlugin } from '../../http/dashboard/module.js'
-import { DashClient, seedPeople, startDashboardHoldpoint } from '../dashboard/support.js'
+import type { DashClient} from '../dashboard/support.js';
+import { seedPeople, startDashboardHoldpoint } from '../dashboard/support.js'
 import { deleteKeys, testRedisUrl, type TestHoldpoint } from '../support/holdpoint.js'
 import { call, refund, twoTokens } from './support.js'
 
