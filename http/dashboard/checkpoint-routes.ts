@@ -134,7 +134,14 @@ export function checkpointRoutes(deps: DashDeps): Router {
     const outcome = await engine.answer({ id: cp.id, by: viewer.actor, response: body.response, ...via(viewer) })
     const answered = recordedOrThrow(outcome)
     // Only once the answer stands: a refused or invalid answer is never remembered.
-    if (body.remember) await deps.rules.remember(engine, answered, viewer.actor, body.response)
+    if (body.remember) {
+      try {
+        await deps.rules.remember(engine, answered, viewer.actor, body.response)
+      } catch (error) {
+        deps.logger.error({ checkpointId: answered.id, err: (error as Error).message }, 'answer recorded, remembering it failed')
+        throw problem(503, 'not-remembered', 'Answer recorded, not remembered', 'Your answer was recorded, but remembering it for later requests failed. Later requests will come to you as usual.')
+      }
+    }
     ctx.body = await detail(viewer, (await engine.get(answered.id)) ?? answered)
   })
 

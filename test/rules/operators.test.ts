@@ -31,6 +31,9 @@ describe('standing rules on the agent API', () => {
     const res = await call(hp, tokens.support, 'POST', '/v1/checkpoints', { task: 't', responseSchema: { type: 'object' }, remember: { key: '', maxDays: 0 } })
     expect(res.status).toBe(422)
     expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['/remember/key', '/remember/maxDays'])
+    const withQuorum = await call(hp, tokens.support, 'POST', '/v1/checkpoints', { task: 't', responseSchema: { type: 'object' }, quorum: { approvals: 2 }, remember: { key: 'k', maxDays: 1 } })
+    expect(withQuorum.status).toBe(422)
+    expect(withQuorum.body.errors).toContainEqual(expect.objectContaining({ path: '/remember' }))
   })
 })
 
