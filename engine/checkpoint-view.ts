@@ -28,6 +28,8 @@ export interface CheckpointView {
   /** Quorum: the combined outcome and each person's answer so far. */
   outcome?: 'approved' | 'rejected' | null
   answers?: Array<{ respondedBy: RespondedBy; response: unknown; at: string }>
+  /** The agent allows "decide the same for the next maxDays days" (standing rules). */
+  remember?: { key: string; maxDays: number }
   /** Verification: the last verdict, and failed attempts so far. */
   verification?: { passed: boolean; reason: string; attempts: number } | null
 }
@@ -65,6 +67,7 @@ export function toView(cp: LoadedCheckpoint, publicUrl: string): CheckpointView 
     view.answers = ctx.answers.map((a) => ({ respondedBy: a.by, response: a.response, at: iso(a.at) }))
   }
   if (ctx.verify) view.verification = ctx.lastVerdict ? { ...ctx.lastVerdict, attempts: ctx.attempts } : null
+  if (req.remember) view.remember = req.remember
   if (req.payloadSchema) view.payloadSchema = req.payloadSchema
   return view
 }

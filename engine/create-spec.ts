@@ -92,6 +92,11 @@ export const createSpecSchema = z
       .optional(),
     resume: resumeSpec.optional(),
     metadata: jsonObject.optional(),
+    /**
+     * Lets the person answering say "decide the same for the next maxDays days": later
+     * checkpoints of the same agent token with the same key are then answered at once.
+     */
+    remember: z.object({ key: z.string().trim().min(1).max(200), maxDays: z.number().int().min(1).max(365) }).strict().optional(),
     idempotencyKey: z.string().min(1).max(255).optional(),
   })
   .strict()

@@ -51,6 +51,11 @@ export interface EngineOptions {
   idempotencyTtlSeconds?: number
   /** Resolves who a new checkpoint is assigned to when the request asks Holdpoint to pick. */
   assigner?: Assigner
+  /**
+   * Runs once a new checkpoint is committed (standing rules: engine/rules/) and returns it as
+   * it then stands. It answers through `answer`, never by writing state itself.
+   */
+  afterCreate?: (checkpoint: LoadedCheckpoint) => Promise<LoadedCheckpoint>
 }
 
 export interface SendOptions {
@@ -142,6 +147,7 @@ export class Engine {
   private readonly observer: EngineObserver
   private readonly idempotencyTtlSeconds: number
   private readonly assigner: Assigner | undefined
+  private readonly afterCreate: ((checkpoint: LoadedCheckpoint) => Promise<LoadedCheckpoint>) | undefined
 
   constructor(options: EngineOptions) {
     this.store = options.store
@@ -151,6 +157,7 @@ export class Engine {
     this.observer = options.observer ?? {}
     this.idempotencyTtlSeconds = options.idempotencyTtlSeconds ?? 60 * 60 * 24
     this.assigner = options.assigner
+    this.afterCreate = options.afterCreate
   }
 
   now(): number {
@@ -216,9 +223,13 @@ export class Engine {
     }
     if (result.status !== CommitStatus.Ok) throw new Error(`creating ${id} failed with status ${result.status}`)
     this.observer.committed?.({ id, from: null, to: step.state, event: 'checkpoint.create', request, persisted: step.persisted, version: 1 })
-    await this.dispatchNow({ checkpointId: id, version: 1, effects: step.effects }, request)
     // Everything the reader would load is what was just committed: skip the round trip.
-    const checkpoint: LoadedCheckpoint = { id, request, persisted: step.persisted, state: step.state, version: 1, auditHead: audit.hash, auditLength: 1 }
+    const created: LoadedCheckpoint = { id, request, persisted: step.persisted, state: step.state, version: 1, auditHead: audit.hash, auditLength: 1 }
+    // Before the creation's deliveries are queued, so a request a standing rule answers is
+    // already finished when they run (the delivery worker skips finished checkpoints) and
+    // nobody is asked. A crash in between leaves it pending for a person: the sweeper delivers it.
+    const checkpoint = this.afterCreate ? await this.afterCreate(created).catch(() => created) : created
+    await this.dispatchNow({ checkpointId: id, version: 1, effects: step.effects }, request)
     return { checkpoint, replayed: false }
   }
 

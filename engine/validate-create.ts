@@ -105,6 +105,8 @@ export async function validateCreate(body: unknown, caps: Capabilities): Promise
   }
   problems.push(...capabilityProblems(spec, caps))
   if (spec.quorum && spec.verify) problems.push({ path: '/verify', message: 'verification of quorum answers is not supported; use one or the other' })
+  // A remembered decision repeats one person's final answer: a quorum's or one still to be verified is neither.
+  if (spec.remember && (spec.quorum || spec.verify)) problems.push({ path: '/remember', message: 'cannot be combined with quorum or verify' })
   if (spec.quorum?.rejectOn !== undefined && (spec.responseSchema.properties as Record<string, { type?: unknown }> | undefined)?.approved?.type !== 'boolean') {
     problems.push({ path: '/quorum/rejectOn', message: 'rejectOn needs a boolean `approved` property in responseSchema' })
   }

@@ -6,11 +6,12 @@ import { FixedWindowLimiter, rateLimit } from '../plugins/web/rate-limit.js'
 import { securityHeaders } from './security-headers.js'
 import { checkpointRoutes, type CheckpointRoutesDeps } from './routes/checkpoints.js'
 import { healthRoutes, type HealthDeps } from './routes/health.js'
+import { ruleRoutes, type RuleRoutesDeps } from './routes/rules.js'
 import { randomUUID } from 'node:crypto'
 import { withLogContext } from '../plugins/log-context.js'
 import { MCP_PATH, mcpEndpoint } from '../mcp/http-endpoint.js'
 
-export interface HttpDeps extends CheckpointRoutesDeps, HealthDeps {
+export interface HttpDeps extends CheckpointRoutesDeps, HealthDeps, Omit<RuleRoutesDeps, 'engine'> {
   /** Plugin routes (inbound channel endpoints, the dashboard), mounted ahead of the agent API. */
   mounts: Middleware[]
   /** Plugin routes behind the agent API's token check and per-token rate limit (`/v1/…`). */
@@ -98,5 +99,8 @@ export function createHttpApp(deps: HttpDeps): Koa {
   app.use(mcpEndpoint({ engine: deps.engine, changes: deps.changes, capabilities: deps.capabilities, publicUrl: deps.publicUrl, bodyLimit: deps.bodyLimit, logger: log }))
   app.use(agent.routes())
   app.use(agent.allowedMethods())
+  const rules = ruleRoutes({ engine: deps.engine, rules: deps.rules, operatorTokens: deps.operatorTokens })
+  app.use(rules.routes())
+  app.use(rules.allowedMethods())
   return app
 }

@@ -68,6 +68,7 @@ const envSchema = z
     HOLDPOINT_DATA_DIR: z.string().default('.data'),
     HOLDPOINT_RESUME_FIRST_DELAY_MS: z.coerce.number().int().min(1).default(5_000),
     HOLDPOINT_PEOPLE_FILE: optionalString,
+    HOLDPOINT_POLICY_FILE: optionalString,
     HOLDPOINT_JOB_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
     HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS: z.enum(['true', 'false']).optional(),
     HOLDPOINT_RATE_LIMIT_API: z.coerce.number().int().min(0).default(6000),
@@ -141,6 +142,8 @@ export interface Config {
   jobLockMs: number
   /** JSON file of people and groups loaded into the directory at start. */
   peopleFile: string | undefined
+  /** JSON file of declared policies (standing rules), reloaded when it changes. */
+  policyFile: string | undefined
   /** Resume/verifier webhooks may target private, loopback and link-local addresses (dev default). */
   allowPrivateWebhooks: boolean
   /** Requests per minute per agent token and per client address on magic links; 0 = no limit. */
@@ -204,6 +207,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     resumeFirstDelayMs: env.HOLDPOINT_RESUME_FIRST_DELAY_MS,
     jobLockMs: env.HOLDPOINT_JOB_LOCK_MS,
     peopleFile: env.HOLDPOINT_PEOPLE_FILE,
+    policyFile: env.HOLDPOINT_POLICY_FILE,
     // Local agents listen on 127.0.0.1 in development; production must opt in explicitly.
     allowPrivateWebhooks: env.HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS === undefined ? env.NODE_ENV !== 'production' : env.HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS === 'true',
     rateLimits: { apiPerMinute: env.HOLDPOINT_RATE_LIMIT_API, linksPerMinute: env.HOLDPOINT_RATE_LIMIT_LINKS },

@@ -25,6 +25,9 @@ import { createHttpApp } from '../http/app.js'
 import { BullmqEffectDispatcher } from '../queues/effect-dispatcher.js'
 import { groupExpander } from '../queues/group-expansion.js'
 import { loadPeopleFile } from './people-file.js'
+import { PolicyFile } from './policy-file.js'
+import { RememberedStore } from '../engine/rules/remembered.js'
+import { StandingRules } from '../engine/rules/standing-rules.js'
 import { QueueSet } from '../queues/queue-set.js'
 import { ResumeRedriver } from '../queues/resume-redriver.js'
 import type { ResumeTarget } from '../plugins/resume-target.js'
@@ -56,6 +59,8 @@ export interface RuntimeOptions {
   archiveHooks?: Pick<ArchiverOptions, 'afterWrite'>
   /** Verifier functions for `verify.provider: "function:<name>"` (Holdpoint embedded as a library). */
   verifiers?: Readonly<Record<string, VerifierFunction>>
+  /** How often HOLDPOINT_POLICY_FILE is checked for changes (tests shorten it). */
+  policyPollMs?: number
 }
 
 export interface Runtime {
@@ -63,6 +68,7 @@ export interface Runtime {
   queues: QueueSet
   metrics: Metrics
   directory: Directory
+  rules: StandingRules
   /** The started plugins' names, in mount order. */
   plugins: string[]
   /** The channels this process delivers through. */
@@ -79,6 +85,8 @@ export interface Runtime {
  */
 export async function startRuntime(config: ResolvedConfig, options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options
+  // First, before any connection is opened: a bad policy file stops the start cleanly.
+  const policyFile = config.policyFile ? await PolicyFile.open(config.policyFile, { logger, ...(options.policyPollMs !== undefined && { intervalMs: options.policyPollMs }) }) : null
   const redis = new Redis(config.redisUrl, { lazyConnect: false, enableAutoPipelining: true })
   const bullConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null })
   redis.on('error', (e) => logger.error({ err: e.message }, 'redis connection error'))
@@ -106,8 +114,13 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
     const count = await loadPeopleFile(config.peopleFile, directory)
     logger.info({ count }, 'people loaded from HOLDPOINT_PEOPLE_FILE')
   }
+  const rules = new StandingRules({
+    policies: () => policyFile?.policies() ?? [],
+    remembered: new RememberedStore(redis, config.keyPrefix, new FieldCipher(keyring)),
+    onError: (error, checkpointId) => logger.error({ checkpointId, err: (error as Error).message }, 'standing rule not applied; a person decides'),
+  })
   const enabledChannels = catalog.enabled()
-  const engine = new Engine({
+  const engine: Engine = new Engine({
     store,
     keyring,
     dispatcher: new BullmqEffectDispatcher(queues, options.clock, groupExpander(directory, () => enabledChannels), async (id, recipient) => {
@@ -119,6 +132,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
       }
     }),
     assigner: leastRecentlyAssigned(directory, redis, config.keyPrefix, () => enabledChannels),
+    afterCreate: (checkpoint) => rules.afterCreate(engine, checkpoint),
     observer: {
       ...metrics.observer(),
       dispatchFailed: (info) => {
@@ -142,6 +156,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
     queues,
     changes,
     extractor: new FreeTextExtractor(verifiers),
+    rules,
     logger,
     publicUrl: config.publicUrl,
     production: config.production,
@@ -234,6 +249,8 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
       rateLimits: config.rateLimits,
       trustProxy: config.trustProxy,
       tokenScope: { mode: config.tokenScope, operators: new Set(config.operatorTokens) },
+      rules,
+      operatorTokens: new Set(config.operatorTokens),
     })
     const server: Server = createServer(app.callback())
     // Long-polls hold requests open for up to a minute; keep idle sockets a little longer.
@@ -256,6 +273,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
     })
   }
 
+  if (policyFile) closers.push(() => Promise.resolve(policyFile.close()))
   for (const part of parts) await part.start?.()
   closers.unshift(async () => {
     for (const part of parts) await part.close?.()
@@ -266,6 +284,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
     queues,
     metrics,
     directory,
+    rules,
     plugins: on.map((l) => l.plugin.name),
     channels,
     url,

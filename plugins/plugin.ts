@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq'
+import type { StandingRules } from '../engine/rules/standing-rules.js'
 import type { Redis } from 'ioredis'
 import type { Middleware } from 'koa'
 import type { Logger } from 'pino'
@@ -47,6 +48,8 @@ export interface PluginContext {
   changes: ChangeFeed | null
   /** Reads typed answers from people's words, when a model is configured. */
   extractor: FreeTextReader
+  /** Standing rules: remembered decisions to store and revoke, policies to show. */
+  rules: StandingRules
   logger: Logger
   /** Base of every link sent to people. */
   publicUrl: string

@@ -35,6 +35,7 @@ export {
   type OnTimeout,
   type Quorum,
   type Reminders,
+  type Remember,
   type RespondedBy,
   type ResumeTarget,
   type Target,

@@ -103,6 +103,12 @@ export interface ConnectionOptions {
   unavailableAfterMs?: number
 }
 
+export interface Remember {
+  key: string
+  /** 1 to 365. */
+  maxDays: number
+}
+
 /** Everything that describes the question; shared by `awaitHuman` and `createCheckpoint`. */
 export interface CheckpointRequest<S extends z.ZodType = z.ZodType> extends ConnectionOptions {
   task: string
@@ -124,6 +130,11 @@ export interface CheckpointRequest<S extends z.ZodType = z.ZodType> extends Conn
   pick?: 'least-recently-assigned'
   /** Never send the payload to a verifier's model provider. */
   redact?: boolean
+  /**
+   * Offer the person answering "decide the same for the next `maxDays` days": later requests
+   * from this token with the same `key` are then answered at once (docs/routing.md, Standing rules).
+   */
+  remember?: Remember
   metadata?: Record<string, unknown>
   /** Makes the create safe to retry. Default: a random UUID generated once per call. */
   idempotencyKey?: string
@@ -145,6 +156,7 @@ export interface CreateCheckpointBody {
   verify?: VerifyOptions
   pick?: 'least-recently-assigned'
   redact?: boolean
+  remember?: Remember
   resume?: ResumeTarget
   metadata?: Record<string, unknown>
 }

@@ -24,7 +24,13 @@ const listQuery = z.object({
   cursor: z.string().regex(CHECKPOINT_ID_PATTERN).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
 })
-const answerBody = z.object({ response: z.unknown().refine((v) => v !== undefined, { message: 'is required' }) }).strict()
+const answerBody = z
+  .object({
+    response: z.unknown().refine((v) => v !== undefined, { message: 'is required' }),
+    /** "Decide the same for the next N days", offered when the checkpoint has `remember`. */
+    remember: z.boolean().optional(),
+  })
+  .strict()
 const extractBody = z.object({ text: z.string().trim().min(1).max(4000) }).strict()
 const releaseBody = z.object({ reassignTo: z.string().trim().min(1).max(64).optional() }).strict()
 
@@ -124,8 +130,19 @@ export function checkpointRoutes(deps: DashDeps): Router {
     const viewer = await auth.requireViewer(ctx)
     const body = parse(answerBody, await readJson(ctx, UI_BODY_LIMIT))
     const cp = await visible(ctx, viewer, 'answered')
+    if (body.remember && !cp.request.remember) throw new ValidationFailed([{ path: '/remember', message: 'this checkpoint does not offer to remember the decision' }])
     const outcome = await engine.answer({ id: cp.id, by: viewer.actor, response: body.response, ...via(viewer) })
-    ctx.body = await detail(viewer, recordedOrThrow(outcome))
+    const answered = recordedOrThrow(outcome)
+    // Only once the answer stands: a refused or invalid answer is never remembered.
+    if (body.remember) {
+      try {
+        await deps.rules.remember(engine, answered, viewer.actor, body.response)
+      } catch (error) {
+        deps.logger.error({ checkpointId: answered.id, err: (error as Error).message }, 'answer recorded, remembering it failed')
+        throw problem(503, 'not-remembered', 'Answer recorded, not remembered', 'Your answer was recorded, but remembering it for later requests failed. Later requests will come to you as usual.')
+      }
+    }
+    ctx.body = await detail(viewer, (await engine.get(answered.id)) ?? answered)
   })
 
   /**

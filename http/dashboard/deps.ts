@@ -13,6 +13,7 @@ import type { Redis } from 'ioredis'
 import type { DashKeys } from './keys.js'
 import type { FreeTextReader } from '../../plugins/free-text-reader.js'
 import type { PluginContext } from '../../plugins/plugin.js'
+import type { StandingRules } from '../../engine/rules/standing-rules.js'
 
 /** What the dashboard's route files share. */
 export interface DashDeps {
@@ -34,6 +35,8 @@ export interface DashDeps {
   channels: PluginContext['channels']
   /** Which ways of signing in this deployment offers. */
   signIn: { password: boolean; sso: boolean }
+  /** Standing rules: "decide the same for the next N days", and the operators' list. */
+  rules: StandingRules
 }
 
 /** Small JSON bodies only: forms, answers. Answers are bounded again by the agent's schema. */

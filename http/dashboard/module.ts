@@ -13,6 +13,7 @@ import { DashKeys } from './keys.js'
 import { defaultUiDist } from './module-paths.js'
 import { pageRoutes } from './pages.js'
 import { awayRoutes } from './away-routes.js'
+import { ruleRoutes } from './rule-routes.js'
 import { peopleRoutes } from './people-routes.js'
 import { personGate } from './person-gate.js'
 import { checkOidcEnv, oidcEnv, oidcSettings } from './oidc-config.js'
@@ -58,6 +59,7 @@ export function dashboardPlugin(options: DashboardOptions = {}): Plugin {
         extractor: ctx.extractor,
         channels: ctx.channels,
         signIn: { password: passwordLogin, sso: sso !== null },
+        rules: ctx.rules,
       }
       // "Answer in words" costs a model call per request: a budget per signed-in person (or per
       // link-granted recipient and checkpoint), whichever session they use.
@@ -78,7 +80,7 @@ export function dashboardPlugin(options: DashboardOptions = {}): Plugin {
         } else await next()
       }
       const events = eventRoutes(deps)
-      const routers = [authRoutes(deps), checkpointRoutes(deps), awayRoutes(deps), peopleRoutes(deps), auditRoutes(deps), events.router, ...(sso ? [oidcRoutes(deps, sso, prefix)] : [])]
+      const routers = [authRoutes(deps), checkpointRoutes(deps), awayRoutes(deps), peopleRoutes(deps), auditRoutes(deps), ruleRoutes(deps), events.router, ...(sso ? [oidcRoutes(deps, sso, prefix)] : [])]
       const routes = chain([
         limitExtract,
         pageRoutes(deps, options.uiDist ?? defaultUiDist()),

@@ -8,6 +8,7 @@ import { CheckpointPage } from './pages/CheckpointPage'
 import { InboxPage } from './pages/InboxPage'
 import { LoginPage } from './pages/LoginPage'
 import { PeoplePage } from './pages/PeoplePage'
+import { RulesPage } from './pages/RulesPage'
 import { SetupPage } from './pages/SetupPage'
 import { navigate, useLocation } from './router'
 import { SessionContext } from './session'
@@ -49,6 +50,7 @@ export function App() {
   else if (session.kind === 'grant') page = <p className="notice">This link opens one checkpoint only.</p>
   else if (path === '/admin/people') page = <PeoplePage />
   else if (path === '/admin/audit') page = <AuditPage />
+  else if (path === '/admin/rules') page = <RulesPage />
   else if (path === '/account') page = <AccountPage />
   else page = <InboxPage />
 

@@ -169,6 +169,14 @@ export interface Checkpoint {
   version: number
   /** The last verdict and failed attempts so far, when the checkpoint is verified. */
   verification?: { passed: boolean; reason: string; attempts: number } | null
+  /** The agent offers "decide the same for the next maxDays days". */
+  remember?: { key: string; maxDays: number }
+}
+
+/** Standing rules as operators see them (`GET /ui/api/rules`). */
+export interface RulesView {
+  policies: Array<{ id: string; tokens: string[]; when: unknown; response: unknown; note: string | null }>
+  remembered: Array<{ id: string; token: string; key: string; response: unknown; decidedBy: Actor; checkpointId: string; createdAt: string; expiresAt: string }>
 }
 
 export interface TimelineEntry {

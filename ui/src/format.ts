@@ -23,7 +23,7 @@ export function actorLabel(actor: Actor | null | undefined): string {
   if (actor.default) return 'default answer (timeout)'
   if (actor.channel === 'system') return 'Holdpoint'
   const who = actor.name ?? actor.actor
-  const via = actor.channel === 'api' ? `API${actor.via ? ` · ${actor.via}` : ''}` : actor.channel
+  const via = actor.channel === 'rule' ? 'standing rule' : actor.channel === 'api' ? `API${actor.via ? ` · ${actor.via}` : ''}` : actor.channel
   return `${who} (${via})`
 }
 
@@ -75,6 +75,8 @@ export const KIND_LABEL: Record<string, string> = {
   'resume.redriven': 'Resume re-sent',
   timed_out: 'Timed out',
   cancelled: 'Cancelled',
+  'rule.remembered': 'Decision remembered',
+  'rule.revoked': 'Remembered decision revoked',
 }
 
 export function humanize(key: string): string {

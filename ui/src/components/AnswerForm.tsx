@@ -41,7 +41,16 @@ export function toErrorSchema(problems: FieldProblem[]): ErrorSchema {
   return root as ErrorSchema
 }
 
-export function AnswerForm({ schema: agentSchema, onSubmit }: { schema: JsonSchema; onSubmit: (response: unknown) => Promise<void> }) {
+export function AnswerForm({
+  schema: agentSchema,
+  onSubmit,
+  rememberDays,
+}: {
+  schema: JsonSchema
+  onSubmit: (response: unknown, remember: boolean) => Promise<void>
+  /** When the agent allows it: offer "decide the same for the next N days". */
+  rememberDays?: number
+}) {
   // Drawn from an honest copy: what a reviewer clicks says the value it sends (see honest-schema).
   const schema = useMemo(() => honestSchema(agentSchema) as JsonSchema, [agentSchema])
   const customLabels = useMemo(() => hasCustomLabels(agentSchema), [agentSchema])
@@ -49,13 +58,14 @@ export function AnswerForm({ schema: agentSchema, onSubmit }: { schema: JsonSche
   const [extraErrors, setExtraErrors] = useState<ErrorSchema | undefined>(undefined)
   const [message, setMessage] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
+  const [remember, setRemember] = useState(false)
   const uiSchema = useMemo(() => ({ ...uiSchemaFor(schema), 'ui:submitButtonOptions': { norender: true } }), [schema])
 
   const submit = async (data: unknown) => {
     setBusy(true)
     setMessage(null)
     try {
-      await onSubmit(data ?? {})
+      await onSubmit(data ?? {}, remember)
       setExtraErrors(undefined)
     } catch (error) {
       if (error instanceof ApiError && error.status === 422 && error.problem.errors?.length) {
@@ -111,6 +121,13 @@ export function AnswerForm({ schema: agentSchema, onSubmit }: { schema: JsonSche
               ))}
             </ul>
           </div>
+        )}
+        {rememberDays !== undefined && (
+          <label className="remember">
+            <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} disabled={busy} />{' '}
+            Decide the same for the next {rememberDays} day{rememberDays === 1 ? '' : 's'}
+            <span className="hint"> — later requests like this one from the same agent are answered at once with this answer; operators can revoke it under Rules.</span>
+          </label>
         )}
         <div className="form-actions">
           <button type="submit" className="btn primary" disabled={busy}>

@@ -36,6 +36,7 @@ export function Layout({ path, children }: { path: string; children: ReactNode }
               {nav('/', 'Inbox', path === '/' || path.startsWith('/checkpoints/'))}
               {operator && nav('/admin/people', 'People', path === '/admin/people')}
               {operator && nav('/admin/audit', 'Audit', path === '/admin/audit')}
+              {operator && nav('/admin/rules', 'Rules', path === '/admin/rules')}
             </nav>
           )}
           <div className="topbar-right">

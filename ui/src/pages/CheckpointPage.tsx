@@ -92,7 +92,8 @@ export function CheckpointPage({ id }: { id: string }) {
   const beingVerified = cp.state === 'verifying' || cp.state === 'verified'
   const verdict = cp.verification ?? null
   const maxAttempts = detail.verify?.maxAttempts
-  const submitAnswer = async (response: unknown) => setDetail(await api<CheckpointDetail>('POST', `/ui/api/checkpoints/${encodeURIComponent(id)}/answer`, { response }))
+  const submitAnswer = async (response: unknown, remember = false) =>
+    setDetail(await api<CheckpointDetail>('POST', `/ui/api/checkpoints/${encodeURIComponent(id)}/answer`, { response, ...(remember && { remember }) }))
 
   return (
     <div className="checkpoint">
@@ -139,7 +140,7 @@ export function CheckpointPage({ id }: { id: string }) {
               )}
               {can.answer ? (
                 <>
-                  <AnswerForm schema={cp.responseSchema} onSubmit={submitAnswer} />
+                  <AnswerForm schema={cp.responseSchema} onSubmit={submitAnswer} {...(cp.remember && { rememberDays: cp.remember.maxDays })} />
                   {detail.freeText && <FreeTextAnswer checkpointId={cp.id} schema={cp.responseSchema} onConfirm={submitAnswer} />}
                 </>
               ) : (
