@@ -1,7 +1,8 @@
 import type { types } from '@slack/bolt'
 import type { CheckpointView } from '../../../engine/checkpoint-view.js'
 import { encodeOrigin, FORM_CALLBACK_ID, type FormOrigin } from '../action-ids.js'
-import { blockIdOf, FIELD_ACTION_ID, type FormField } from '../../common/form-fields.js'
+import type { FormField } from '../../common/form-fields.js'
+import { blockIdOf, FIELD_ACTION_ID } from '../answers/modal-state.js'
 import { payloadLines } from './payload-summary.js'
 import { escapeMrkdwnWithin, mrkdwn, plain } from './text.js'
 

@@ -2,8 +2,8 @@ import type { FormField } from '../../common/form-fields.js'
 import { escapeMarkdown, truncate } from '../render/text.js'
 
 /**
- * The response schema's fields (the flat shapes Slack's modal also holds, see
- * form-fields.ts) as Adaptive Card inputs, and the submitted `Action.Execute` data back
+ * The response schema's fields (the flat shapes any chat form holds, see
+ * channels/common/form-fields.ts) as Adaptive Card inputs, and the submitted `Action.Execute` data back
  * into the answer. Choice values are option indexes, so any JSON value survives the trip.
  */
 export type CardElement = Record<string, unknown>
