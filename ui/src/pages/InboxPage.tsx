@@ -125,7 +125,8 @@ export function InboxPage() {
   const loadMore = async () => {
     if (!nextCursor) return
     const page = await api<Page>('GET', `/ui/api/checkpoints?${queryString(filters, nextCursor)}`)
-    setItems((list) => [...list, ...page.items.filter((i) => !list.some((x) => x.id === i.id))])
+    // A batch already shown as a row stays one row, even when the next page meets it again.
+    setItems((list) => [...list, ...page.items.filter((i) => !list.some((x) => x.id === i.id || (i.batch !== null && x.batch?.key === i.batch.key)))])
     setNextCursor(page.nextCursor)
   }
 
@@ -223,6 +224,7 @@ export function InboxPage() {
 }
 
 function Row({ item, now, you }: { item: InboxItem; now: number; you: string }) {
+  if (item.batch) return <BatchRow item={item} batch={item.batch} now={now} />
   const open = OPEN_STATES.has(item.state)
   const claimedByYou = item.claimedBy?.actor === you
   return (
@@ -243,6 +245,25 @@ function Row({ item, now, you }: { item: InboxItem; now: number; you: string }) 
         </div>
       </div>
       <div className="row-side">{item.assignedToMe && open ? <span className="pill">For you</span> : null}</div>
+    </li>
+  )
+}
+
+/** A batch's open checkpoints as one row; the batch page decides them together. */
+function BatchRow({ item, batch, now }: { item: InboxItem; batch: NonNullable<InboxItem['batch']>; now: number }) {
+  return (
+    <li className="row batch-row" data-id={item.id} data-batch={batch.id}>
+      <span className="badge">Batch</span>
+      <div className="row-main">
+        <Link href={`/batches/${item.id}`} className="row-task">
+          {batch.title}
+        </Link>
+        <div className="row-meta">
+          <span className="batch-count">{batch.open === 1 ? '1 open item' : `${batch.open} open items`}</span>
+          <span title={item.createdAt}>newest {relative(item.createdAt, now)}</span>
+        </div>
+      </div>
+      <div className="row-side">{item.assignedToMe ? <span className="pill">For you</span> : null}</div>
     </li>
   )
 }
