@@ -1,8 +1,10 @@
+import { z } from 'zod'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { approvalSchema, deleteKeys, eventually, startHoldpoint, testRedisUrl, type TestHoldpoint } from '../support/holdpoint.js'
 import { WebhookReceiver } from '../support/webhook-receiver.js'
 import { validateCreate, type Capabilities } from '../../engine/validate-create.js'
 import { ValidationFailed } from '../../engine/problems.js'
+import { buildCreateBody } from '../../sdk/checkpoints.js'
 
 let hp: TestHoldpoint
 let receiver: WebhookReceiver
@@ -102,5 +104,12 @@ describe('POST /v1/checkpoints/answers', () => {
     expect(res.status).toBe(422)
     const missingResponse = await hp.api('POST', '/v1/checkpoints/answers', { actor: 'x', items: [{ id: 'cp_1' }] })
     expect(missingResponse.status).toBe(422)
+  })
+})
+
+describe('the SDK', () => {
+  it('sends batch on create', async () => {
+    const body = buildCreateBody({ task: 't', responseSchema: z.object({ approved: z.boolean() }), batch })
+    expect(body.batch).toEqual(batch)
   })
 })
