@@ -24,7 +24,10 @@ beforeAll(async () => {
   receiver = await new WebhookReceiver().start()
   const started = await startDashboardHoldpoint()
   hp = started.hp
-  ;({ clients: { [ANA]: ana } } = (await seedPeople(hp, started.setupToken, [{ name: 'Ana Reviewer', email: ANA }])) as { clients: Record<string, DashClient> })
+  const { clients } = await seedPeople(hp, started.setupToken, [{ name: 'Ana Reviewer', email: ANA }])
+  const client: DashClient | undefined = clients[ANA]
+  if (!client) throw new Error('Ana was not seeded')
+  ana = client
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS })
 })
 
