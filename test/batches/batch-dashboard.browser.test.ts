@@ -75,6 +75,12 @@ describe('a batch in the dashboard', () => {
       await page.locator(`li[data-id="${alone.body.id}"]`).waitFor()
       expect(await page.locator('ul.rows > li').count()).toBe(2)
 
+      // A second tab stays on the inbox: its batch row follows the answers live.
+      const watcher = await context.newPage()
+      watcher.setDefaultTimeout(15_000)
+      await watcher.goto(`${hp.url}/`)
+      await watcher.locator('li.batch-row .batch-count').filter({ hasText: '21 open items' }).waitFor()
+
       await batchRow.locator('.row-task').click()
       await page.getByRole('heading', { name: BATCH.title }).waitFor()
       expect(await page.locator('ul[aria-label="Batch items"] > li').count()).toBe(21)
@@ -84,6 +90,9 @@ describe('a batch in the dashboard', () => {
       const formRow = page.locator(`li[data-id="${needsForm.id}"]`)
       expect(await formRow.locator('.item-reason').textContent()).toContain('needs more than one click')
       expect(await formRow.locator('.badge').textContent()).not.toMatch(/resolved/i)
+
+      await watcher.locator('li.batch-row .batch-count').filter({ hasText: '1 open item' }).waitFor()
+      expect(await watcher.locator('li.batch-row').count()).toBe(1)
 
       // Back in the inbox the batch row now counts only what is left.
       await page.getByRole('link', { name: '← Inbox' }).click()

@@ -94,10 +94,22 @@ export function InboxPage() {
     const page = await api<Page>('GET', `/ui/api/checkpoints?${key}`)
     const current = itemsRef.current
     const known = new Set(current.map((i) => i.id))
+    const knownBatches = new Set(current.flatMap((i) => (i.batch ? [i.batch.key] : [])))
     const newest = current[0]?.id ?? ''
-    const fresh = page.items.filter((i) => !known.has(i.id) && i.id > newest)
+    const fresh = page.items.filter((i) => !known.has(i.id) && i.id > newest && !(i.batch && knownBatches.has(i.batch.key)))
     const byId = new Map(page.items.map((i) => [i.id, i]))
-    setItems(current.map((i) => byId.get(i.id) ?? i))
+    const byBatch = new Map(page.items.flatMap((i) => (i.batch ? [[i.batch.key, i] as const] : [])))
+    // The first page covers ids down to its last one: a batch row in that range that the
+    // server no longer returns has no open items left (or is now stood for by another id).
+    const covered = page.nextCursor === null ? '' : (page.items[page.items.length - 1]?.id ?? '')
+    setItems(
+      current.flatMap((i) => {
+        if (!i.batch) return [byId.get(i.id) ?? i]
+        const now = byBatch.get(i.batch.key)
+        if (now) return [now]
+        return i.id >= covered ? [] : [i]
+      }),
+    )
     if (fresh.length === 0) return
     setAnnouncement(fresh.length === 1 ? `New checkpoint: ${fresh[0]!.task}` : `${fresh.length} new checkpoints`)
     // Near the top, new rows go straight in; further down they wait behind a button so
