@@ -47,6 +47,8 @@ export interface CommitArgs {
   create?: { request: StoredRequest; idempotency?: { scope: string; key: string; record: string; ttlSeconds: number } }
 }
 
+const BATCH_INDEX_TTL_SECONDS = 120 * 24 * 60 * 60
+
 type CommitReply = [number, string?]
 
 declare module 'ioredis' {
@@ -148,6 +150,20 @@ export class CheckpointStore {
   async readAudit(id: string): Promise<AuditEntry[]> {
     const raw = await this.redis.lrange(this.keys.audit(id), 0, -1)
     return raw.map((line) => this.atRest.openAudit(JSON.parse(line) as AuditEntry))
+  }
+
+  /**
+   * Adds a checkpoint to its batch's index. The set outlives its longest possible checkpoint
+   * (90 days) by a month from its latest member; members that are gone are skipped on read.
+   */
+  async addToBatch(createdBy: string, batchId: string, id: string): Promise<void> {
+    const key = this.keys.batch(createdBy, batchId)
+    await this.redis.multi().sadd(key, id).expire(key, BATCH_INDEX_TTL_SECONDS).exec()
+  }
+
+  /** Ids of a batch's checkpoints, oldest first (ids sort by creation time). */
+  async batchMembers(createdBy: string, batchId: string): Promise<string[]> {
+    return (await this.redis.smembers(this.keys.batch(createdBy, batchId))).sort()
   }
 
   /** Newest first. `cursor` is the last id of the previous page. */

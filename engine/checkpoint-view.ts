@@ -30,6 +30,8 @@ export interface CheckpointView {
   answers?: Array<{ respondedBy: RespondedBy; response: unknown; at: string }>
   /** The agent allows "decide the same for the next maxDays days" (standing rules). */
   remember?: { key: string; maxDays: number }
+  /** The batch the agent raised this checkpoint in. */
+  batch?: { id: string; title: string }
   /** Verification: the last verdict, and failed attempts so far. */
   verification?: { passed: boolean; reason: string; attempts: number } | null
 }
@@ -68,6 +70,7 @@ export function toView(cp: LoadedCheckpoint, publicUrl: string): CheckpointView 
   }
   if (ctx.verify) view.verification = ctx.lastVerdict ? { ...ctx.lastVerdict, attempts: ctx.attempts } : null
   if (req.remember) view.remember = req.remember
+  if (req.batch) view.batch = req.batch
   if (req.payloadSchema) view.payloadSchema = req.payloadSchema
   return view
 }

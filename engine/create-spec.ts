@@ -22,6 +22,9 @@ export function channelOfRecipient(recipient: string): string {
   return colon === -1 ? recipient : recipient.slice(0, colon)
 }
 
+/** A batch id as agents write it; it becomes part of Redis keys, so it is kept plain. */
+export const BATCH_ID_PATTERN = /^[\w.-]{1,64}$/
+
 const recipients = z.array(recipient).min(1).max(100)
 
 const MAX_TIMEOUT_SECONDS = 60 * 60 * 24 * 90
@@ -97,6 +100,11 @@ export const createSpecSchema = z
      * checkpoints of the same agent token with the same key are then answered at once.
      */
     remember: z.object({ key: z.string().trim().min(1).max(200), maxDays: z.number().int().min(1).max(365) }).strict().optional(),
+    /**
+     * Groups checkpoints one run raises together, so a person can decide them in one sitting
+     * (the dashboard shows a batch as one row; see docs/dashboard.md, "Batches").
+     */
+    batch: z.object({ id: z.string().regex(BATCH_ID_PATTERN, { message: 'expected 1–64 letters, digits, _ . or -' }), title: z.string().trim().min(1).max(200) }).strict().optional(),
     idempotencyKey: z.string().min(1).max(255).optional(),
   })
   .strict()

@@ -223,6 +223,9 @@ export class Engine {
     }
     if (result.status !== CommitStatus.Ok) throw new Error(`creating ${id} failed with status ${result.status}`)
     this.observer.committed?.({ id, from: null, to: step.state, event: 'checkpoint.create', request, persisted: step.persisted, version: 1 })
+    // After the commit, so the index never names a checkpoint that was not created; a crash
+    // in between leaves that one checkpoint out of its batch's row (it is still listed alone).
+    if (request.batch) await this.store.addToBatch(principal, request.batch.id, id)
     // Everything the reader would load is what was just committed: skip the round trip.
     const created: LoadedCheckpoint = { id, request, persisted: step.persisted, state: step.state, version: 1, auditHead: audit.hash, auditLength: 1 }
     // Before the creation's deliveries are queued, so a request a standing rule answers is

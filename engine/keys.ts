@@ -60,6 +60,13 @@ export class Keys {
   get archiveLease(): string {
     return `${this.prefix}:archive:lease`
   }
+  /**
+   * Ids of one batch's checkpoints, per creating agent token (so two agents cannot mix
+   * their batches by choosing the same id). The batch id is the hash tag.
+   */
+  batch(createdBy: string, batchId: string): string {
+    return `${this.prefix}:batch:{${batchId}}:${createdBy}`
+  }
   /** Heartbeats of running worker processes, for readiness. */
   get workers(): string {
     return `${this.prefix}:workers`

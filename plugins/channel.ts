@@ -12,12 +12,27 @@ export interface DeliveryContext {
   deliveryId: string
 }
 
+/** One combined message for a batch: the members, each as its own delivery context. */
+export interface BatchDelivery {
+  batch: { id: string; title: string }
+  recipient: string
+  /** Stable across retries of this combined send: the channel's idempotency key. */
+  sendId: string
+  items: DeliveryContext[]
+}
+
 export interface Channel {
   readonly name: string
   /** Sends the request to one recipient. Must be safe to call again for the same deliveryId. */
   deliver(ctx: DeliveryContext): Promise<void>
   /** Brings an earlier message up to date (claimed, answered elsewhere, finished). */
   update?(ctx: DeliveryContext): Promise<void>
+  /**
+   * Sends several open checkpoints of one batch to one recipient as one message, each with
+   * its own answers (docs/dashboard.md, Batches). Safe to call again with the same `sendId`.
+   * Channels without it deliver batch members one by one.
+   */
+  deliverBatch?(batch: BatchDelivery): Promise<void>
   /** Nudges a recipient who has the request (threaded where the channel allows); defaults to `update`. */
   remind?(ctx: DeliveryContext): Promise<void>
 }

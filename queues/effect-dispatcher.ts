@@ -3,6 +3,7 @@ import type { OutboxEntry } from '../engine/checkpoint-store.js'
 import type { StoredRequest } from '../engine/stored-request.js'
 import type { Effect } from '../machine/types.js'
 import type { DeliverJob, ResumeJob, TimerJob, VerifyJob } from '../plugins/job-data.js'
+import { BATCH_GATHER_MS } from './batch-gather.js'
 import { jobIds } from './job-ids.js'
 import { channelOfRecipient, deliveryQueue, RESUME_QUEUE, TIMERS_QUEUE, VERIFY_QUEUE } from '../plugins/queue-names.js'
 import type { QueueSet } from './queue-set.js'
@@ -53,7 +54,9 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
             const channel = channelOfRecipient(recipient)
             const data: DeliverJob = { checkpointId: id, recipient }
             const jobId = jobIds[jobName](id, entry.version, recipient)
-            await this.queues.add(deliveryQueue(channel), jobName, data, { ...DELIVERY_JOB, jobId })
+            // A batch member's request waits a moment for its siblings (queues/batch-gather.ts).
+            const gather = jobName === 'deliver' && request.batch !== undefined && channel !== 'dashboard' ? { delay: BATCH_GATHER_MS } : {}
+            await this.queues.add(deliveryQueue(channel), jobName, data, { ...DELIVERY_JOB, ...gather, jobId })
           }),
         )
         return

@@ -51,6 +51,7 @@ export function buildCreateBody(options: CreateCheckpointOptions): CreateCheckpo
   if (options.pick !== undefined) body.pick = options.pick
   if (options.redact !== undefined) body.redact = options.redact
   if (options.remember !== undefined) body.remember = options.remember
+  if (options.batch !== undefined) body.batch = options.batch
   if (options.resume !== undefined) body.resume = options.resume
   if (options.metadata !== undefined) body.metadata = options.metadata
   return body

@@ -36,6 +36,7 @@ export {
   type Quorum,
   type Reminders,
   type Remember,
+  type Batch,
   type RespondedBy,
   type ResumeTarget,
   type Target,

@@ -103,6 +103,14 @@ export interface ConnectionOptions {
   unavailableAfterMs?: number
 }
 
+/** Groups checkpoints of one run so a person can decide them together (docs/dashboard.md, Batches). */
+export interface Batch {
+  /** 1–64 letters, digits, `_`, `.` or `-`. */
+  id: string
+  /** Up to 200 characters. */
+  title: string
+}
+
 export interface Remember {
   key: string
   /** 1 to 365. */
@@ -135,6 +143,7 @@ export interface CheckpointRequest<S extends z.ZodType = z.ZodType> extends Conn
    * from this token with the same `key` are then answered at once (docs/routing.md, Standing rules).
    */
   remember?: Remember
+  batch?: Batch
   metadata?: Record<string, unknown>
   /** Makes the create safe to retry. Default: a random UUID generated once per call. */
   idempotencyKey?: string
@@ -157,6 +166,7 @@ export interface CreateCheckpointBody {
   pick?: 'least-recently-assigned'
   redact?: boolean
   remember?: Remember
+  batch?: Batch
   resume?: ResumeTarget
   metadata?: Record<string, unknown>
 }

@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis'
 import type { CheckpointView } from '../../engine/checkpoint-view.js'
 import { mayAct } from '../../machine/identity.js'
 import { isTerminal } from '../../machine/types.js'
-import type { Channel, DeliveryContext } from '../../plugins/channel.js'
+import type { BatchDelivery, Channel, DeliveryContext } from '../../plugins/channel.js'
+import { batchMessageId, composeBatchMail } from './batch-mail.js'
 import { emailActor } from './email-actor.js'
 import { composeOutcomeMail, composeReminderMail, composeRequestMail } from './email-message.js'
 import { linksFor, type LinkDeps } from './email-links.js'
@@ -35,7 +36,7 @@ export function addressOf(recipient: string): string {
 }
 
 /** `remind` is optional on Channel; it is declared here so the email channel has it either way. */
-export type EmailChannel = Channel & { remind(ctx: DeliveryContext): Promise<void> }
+export type EmailChannel = Channel & { remind(ctx: DeliveryContext): Promise<void>; deliverBatch(delivery: BatchDelivery): Promise<void> }
 
 export function createEmailChannel(deps: EmailChannelDeps): EmailChannel {
   const sentKey = (h: ThreadHeaders) => `${deps.prefix}:email:sent:${h.messageId}`
@@ -62,6 +63,16 @@ export function createEmailChannel(deps: EmailChannelDeps): EmailChannel {
       await sendOnce(headers, async () => {
         const links = await linksFor(deps, ctx.checkpoint, to)
         await deps.mailer.send({ to, ...composeRequestMail(ctx.checkpoint, links), ...headers, ...(await replyTo(ctx.checkpoint, to)) })
+      })
+    },
+    async deliverBatch(delivery: BatchDelivery) {
+      const to = addressOf(delivery.recipient)
+      const headers = { messageId: batchMessageId(delivery.sendId, to, deps.domain) }
+      await sendOnce(headers, async () => {
+        const items = await Promise.all(delivery.items.map(async (ctx) => ({ checkpoint: ctx.checkpoint, links: await linksFor(deps, ctx.checkpoint, to) })))
+        const first = delivery.items[0]?.checkpoint.id ?? ''
+        const page = `${deps.publicUrl.replace(/\/$/, '')}/batches/${first}`
+        await deps.mailer.send({ to, ...composeBatchMail(delivery.batch, items, page), ...headers })
       })
     },
     async remind(ctx: DeliveryContext) {

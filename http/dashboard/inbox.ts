@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Directory } from '../../engine/directory.js'
 import type { LoadedCheckpoint } from '../../engine/checkpoint-store.js'
 import type { Engine } from '../../engine/engine.js'
@@ -35,6 +36,11 @@ export interface InboxItem {
   assignTo: string[]
   notify: string[]
   assignedToMe: boolean
+  /**
+   * Set on the one row that stands for a batch's open checkpoints (the newest of them): its
+   * title, how many are open for this viewer, and a key that tells batches apart across pages.
+   */
+  batch: { id: string; title: string; key: string; open: number } | null
 }
 
 export function inboxItem(cp: LoadedCheckpoint, viewer: Viewer): InboxItem {
@@ -51,6 +57,42 @@ export function inboxItem(cp: LoadedCheckpoint, viewer: Viewer): InboxItem {
     assignTo: ctx.assignTo,
     notify: ctx.notify,
     assignedToMe: mayAct(ctx, viewer.actor),
+    batch: null,
+  }
+}
+
+const batchKey = (cp: LoadedCheckpoint, batchId: string) => createHash('sha256').update(`${cp.request.createdBy}\n${batchId}`).digest('base64url').slice(0, 16)
+
+/**
+ * Folds a batch's open checkpoints into one row. The first (newest) open member found
+ * stands for the batch; its siblings are skipped for the rest of this listing. A later page
+ * may show the row again: the page merges rows by `batch.key`.
+ */
+class BatchFolder {
+  private readonly seen = new Set<string>()
+  private readonly folded = new Set<string>()
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly viewer: Viewer,
+  ) {}
+
+  skip(cp: LoadedCheckpoint): boolean {
+    return this.folded.has(cp.id)
+  }
+
+  async row(cp: LoadedCheckpoint): Promise<InboxItem> {
+    const item = inboxItem(cp, this.viewer)
+    const batch = cp.request.batch
+    if (!batch || isTerminal(cp.state)) return item
+    const key = batchKey(cp, batch.id)
+    if (this.seen.has(key)) return item
+    this.seen.add(key)
+    const ids = await this.engine.store.batchMembers(cp.request.createdBy, batch.id)
+    const members = await Promise.all(ids.map((id) => this.engine.get(id)))
+    const open = members.filter((m): m is LoadedCheckpoint => m !== null && !isTerminal(m.state) && maySee(this.viewer, m))
+    for (const m of open) this.folded.add(m.id)
+    return { ...item, batch: { id: batch.id, title: batch.title, key, open: Math.max(open.length, 1) } }
   }
 }
 
@@ -86,6 +128,7 @@ export async function listInbox(
     byAssignee(cp)
 
   const items: InboxItem[] = []
+  const folder = new BatchFolder(engine, viewer)
   let cursor = query.cursor
   let scanned = 0
   while (scanned < SCAN_CAP) {
@@ -94,7 +137,7 @@ export async function listInbox(
     for (const [i, cp] of loaded.entries()) {
       scanned++
       cursor = page.ids[i]
-      if (cp && keep(cp)) items.push(inboxItem(cp, viewer))
+      if (cp && keep(cp) && !folder.skip(cp)) items.push(await folder.row(cp))
       if (items.length === query.limit) {
         const more = i < page.ids.length - 1 || page.next !== null
         return { items, nextCursor: more ? (cursor ?? null) : null, scanned }

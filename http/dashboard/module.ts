@@ -6,6 +6,7 @@ import { Accounts } from './accounts.js'
 import { auditRoutes } from './audit-routes.js'
 import { DashboardAuth } from './auth.js'
 import { authRoutes } from './auth-routes.js'
+import { batchRoutes } from './batch-routes.js'
 import { checkpointRoutes } from './checkpoint-routes.js'
 import type { DashDeps } from './deps.js'
 import { eventRoutes } from './events.js'
@@ -80,7 +81,7 @@ export function dashboardPlugin(options: DashboardOptions = {}): Plugin {
         } else await next()
       }
       const events = eventRoutes(deps)
-      const routers = [authRoutes(deps), checkpointRoutes(deps), awayRoutes(deps), peopleRoutes(deps), auditRoutes(deps), ruleRoutes(deps), events.router, ...(sso ? [oidcRoutes(deps, sso, prefix)] : [])]
+      const routers = [authRoutes(deps), checkpointRoutes(deps), batchRoutes(deps), awayRoutes(deps), peopleRoutes(deps), auditRoutes(deps), ruleRoutes(deps), events.router, ...(sso ? [oidcRoutes(deps, sso, prefix)] : [])]
       const routes = chain([
         limitExtract,
         pageRoutes(deps, options.uiDist ?? defaultUiDist()),

@@ -5,7 +5,7 @@ import type { DashDeps } from './deps.js'
 import { StaticFiles } from './static-files.js'
 
 const OPEN_PAGES = [/^\/login$/, /^\/setup\/[\w-]{1,200}$/]
-const SIGNED_IN_PAGES = [/^\/$/, /^\/checkpoints\/[^/]+$/, /^\/admin\/people$/, /^\/admin\/audit$/, /^\/admin\/rules$/, /^\/account$/]
+const SIGNED_IN_PAGES = [/^\/$/, /^\/checkpoints\/[^/]+$/, /^\/batches\/[^/]+$/, /^\/admin\/people$/, /^\/admin\/audit$/, /^\/admin\/rules$/, /^\/account$/]
 
 const NOT_BUILT = 'The dashboard UI is not built. Run `npm run build` (npm ci and npm start do it for you).'
 

@@ -17,6 +17,7 @@ import type { AgentState } from '../auth.js'
 import { problem } from '../../plugins/web/problem.js'
 import { readJson } from '../../plugins/web/read-json.js'
 import { ownCheckpointsOnly, SEE_ALL, visibleTo, type TokenScope } from '../token-scope.js'
+import { bulkItemResult, type BulkItemResult } from '../bulk-outcome.js'
 import type { ResumeRedriver } from '../../queues/resume-redriver.js'
 
 export interface CheckpointRoutesDeps {
@@ -37,6 +38,20 @@ const MAX_WAIT_SECONDS = 60
 const answerBody = z
   .object({
     response: z.unknown().refine((v) => v !== undefined, { message: 'is required' }),
+    actor: z.string().trim().min(1).max(200),
+    name: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict()
+
+/** At most this many answers per call, so one request cannot hold a server for long. */
+export const MAX_BULK_ANSWERS = 100
+
+const bulkAnswerBody = z
+  .object({
+    items: z
+      .array(z.object({ id: z.string().min(1).max(100), response: z.unknown().refine((v) => v !== undefined, { message: 'is required' }) }).strict())
+      .min(1)
+      .max(MAX_BULK_ANSWERS),
     actor: z.string().trim().min(1).max(200),
     name: z.string().trim().min(1).max(200).optional(),
   })
@@ -156,6 +171,29 @@ export function checkpointRoutes(deps: CheckpointRoutesDeps): Router<AgentState>
     const body = parse(answerBody, await readJson(ctx, deps.bodyLimit))
     const outcome = await engine.answer({ id, by: serviceActor(ctx, body.actor, body.name), response: body.response, via: 'api' })
     ctx.body = view(recordedOrThrow(outcome, '/response'))
+  })
+
+  /**
+   * Many answers in one call (a batch decided elsewhere). Each item goes through
+   * Engine.answer on its own, so each is validated and audited as if sent alone; the reply
+   * has a result per item, in order. One at a time: they are usually one person's decisions
+   * and none should wait on another's contention.
+   */
+  router.post('/answers', async (ctx) => {
+    const body = parse(bulkAnswerBody, await readJson(ctx, deps.bodyLimit))
+    const by = serviceActor(ctx, body.actor, body.name)
+    const principal = String(ctx.state.principal)
+    const results: BulkItemResult[] = []
+    for (const item of body.items) {
+      const cp = CHECKPOINT_ID_PATTERN.test(item.id) ? await engine.get(item.id) : null
+      // Another token's checkpoint is "not found", exactly as on the single-answer route.
+      if (!cp || !visibleTo(scope, principal, cp)) {
+        results.push({ id: item.id, status: 404 })
+        continue
+      }
+      results.push(bulkItemResult(await engine.answer({ id: item.id, by, response: item.response, via: 'api', data: { bulk: true } })))
+    }
+    ctx.body = { items: results }
   })
 
   router.post('/:id/cancel', async (ctx) => {

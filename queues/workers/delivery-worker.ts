@@ -5,6 +5,7 @@ import { EventRefused } from '../../engine/errors.js'
 import { isTerminal } from '../../machine/types.js'
 import type { DeliverJob } from '../../plugins/job-data.js'
 import { channelOfRecipient, deliveryQueue } from '../../plugins/queue-names.js'
+import { deliverInBatch } from './batch-delivery.js'
 import { lockSettings, type WorkerDeps } from './worker-deps.js'
 
 /**
@@ -31,6 +32,11 @@ export function createDeliveryWorker(channelName: string, deps: WorkerDeps): Wor
       if (job.name === 'remind') {
         await (channel.remind ?? channel.update)?.call(channel, ctx)
         return 'reminded'
+      }
+      if (job.name === 'deliver') {
+        const batched = await deliverInBatch({ engine, prefix: deps.prefix, publicUrl: deps.publicUrl }, channel, cp, recipient, ctx.deliveryId)
+        // 'sent' and 'included' recorded the delivery of every member already.
+        if (batched !== 'alone') return `delivered in batch (${batched})`
       }
       await channel.deliver(ctx)
     } catch (error) {

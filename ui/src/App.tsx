@@ -4,6 +4,7 @@ import { Layout } from './components/Layout'
 import { disconnectLive } from './live'
 import { AccountPage } from './pages/AccountPage'
 import { AuditPage } from './pages/AuditPage'
+import { BatchPage } from './pages/BatchPage'
 import { CheckpointPage } from './pages/CheckpointPage'
 import { InboxPage } from './pages/InboxPage'
 import { LoginPage } from './pages/LoginPage'
@@ -45,9 +46,11 @@ export function App() {
   }
 
   const checkpoint = /^\/checkpoints\/([^/]+)$/.exec(path)
+  const batch = /^\/batches\/([^/]+)$/.exec(path)
   let page
   if (checkpoint) page = <CheckpointPage key={checkpoint[1]} id={checkpoint[1]!} />
   else if (session.kind === 'grant') page = <p className="notice">This link opens one checkpoint only.</p>
+  else if (batch) page = <BatchPage key={batch[1]} id={batch[1]!} />
   else if (path === '/admin/people') page = <PeoplePage />
   else if (path === '/admin/audit') page = <AuditPage />
   else if (path === '/admin/rules') page = <RulesPage />

@@ -138,6 +138,37 @@ export interface InboxItem {
   assignTo: string[]
   notify: string[]
   assignedToMe: boolean
+  /** Set on the one row that stands for a batch's open checkpoints. */
+  batch: { id: string; title: string; key: string; open: number } | null
+}
+
+/** One checkpoint of a batch, as the batch page shows it. */
+export interface BatchItem {
+  id: string
+  state: string
+  task: string
+  payload: unknown
+  choices: Array<{ label: string; response: unknown }> | null
+  /** The approve/reject answers when the decision is one boolean. */
+  decision: { approve: unknown; reject: unknown } | null
+  canAnswer: boolean
+  reason: string | null
+  response: unknown
+}
+
+export interface BatchPage {
+  batch: { id: string; title: string }
+  openedWith: string
+  items: BatchItem[]
+}
+
+/** A result per item of a many-answers call. */
+export interface BatchAnswerResult {
+  id: string
+  status: 200 | 404 | 409 | 422
+  state?: string
+  code?: string
+  errors?: FieldProblem[]
 }
 
 export interface InboxPage {

@@ -94,10 +94,22 @@ export function InboxPage() {
     const page = await api<Page>('GET', `/ui/api/checkpoints?${key}`)
     const current = itemsRef.current
     const known = new Set(current.map((i) => i.id))
+    const knownBatches = new Set(current.flatMap((i) => (i.batch ? [i.batch.key] : [])))
     const newest = current[0]?.id ?? ''
-    const fresh = page.items.filter((i) => !known.has(i.id) && i.id > newest)
+    const fresh = page.items.filter((i) => !known.has(i.id) && i.id > newest && !(i.batch && knownBatches.has(i.batch.key)))
     const byId = new Map(page.items.map((i) => [i.id, i]))
-    setItems(current.map((i) => byId.get(i.id) ?? i))
+    const byBatch = new Map(page.items.flatMap((i) => (i.batch ? [[i.batch.key, i] as const] : [])))
+    // The first page covers ids down to its last one: a batch row in that range that the
+    // server no longer returns has no open items left (or is now stood for by another id).
+    const covered = page.nextCursor === null ? '' : (page.items[page.items.length - 1]?.id ?? '')
+    setItems(
+      current.flatMap((i) => {
+        if (!i.batch) return [byId.get(i.id) ?? i]
+        const now = byBatch.get(i.batch.key)
+        if (now) return [now]
+        return i.id >= covered ? [] : [i]
+      }),
+    )
     if (fresh.length === 0) return
     setAnnouncement(fresh.length === 1 ? `New checkpoint: ${fresh[0]!.task}` : `${fresh.length} new checkpoints`)
     // Near the top, new rows go straight in; further down they wait behind a button so
@@ -125,7 +137,8 @@ export function InboxPage() {
   const loadMore = async () => {
     if (!nextCursor) return
     const page = await api<Page>('GET', `/ui/api/checkpoints?${queryString(filters, nextCursor)}`)
-    setItems((list) => [...list, ...page.items.filter((i) => !list.some((x) => x.id === i.id))])
+    // A batch already shown as a row stays one row, even when the next page meets it again.
+    setItems((list) => [...list, ...page.items.filter((i) => !list.some((x) => x.id === i.id || (i.batch !== null && x.batch?.key === i.batch.key)))])
     setNextCursor(page.nextCursor)
   }
 
@@ -223,6 +236,7 @@ export function InboxPage() {
 }
 
 function Row({ item, now, you }: { item: InboxItem; now: number; you: string }) {
+  if (item.batch) return <BatchRow item={item} batch={item.batch} now={now} />
   const open = OPEN_STATES.has(item.state)
   const claimedByYou = item.claimedBy?.actor === you
   return (
@@ -243,6 +257,25 @@ function Row({ item, now, you }: { item: InboxItem; now: number; you: string }) 
         </div>
       </div>
       <div className="row-side">{item.assignedToMe && open ? <span className="pill">For you</span> : null}</div>
+    </li>
+  )
+}
+
+/** A batch's open checkpoints as one row; the batch page decides them together. */
+function BatchRow({ item, batch, now }: { item: InboxItem; batch: NonNullable<InboxItem['batch']>; now: number }) {
+  return (
+    <li className="row batch-row" data-id={item.id} data-batch={batch.id}>
+      <span className="badge">Batch</span>
+      <div className="row-main">
+        <Link href={`/batches/${item.id}`} className="row-task">
+          {batch.title}
+        </Link>
+        <div className="row-meta">
+          <span className="batch-count">{batch.open === 1 ? '1 open item' : `${batch.open} open items`}</span>
+          <span title={item.createdAt}>newest {relative(item.createdAt, now)}</span>
+        </div>
+      </div>
+      <div className="row-side">{item.assignedToMe ? <span className="pill">For you</span> : null}</div>
     </li>
   )
 }
