@@ -113,3 +113,16 @@ export function describeAnswer(response: unknown, choices: AnswerChoice[] | null
   const json = JSON.stringify(response) ?? 'null'
   return json.length > 300 ? `${json.slice(0, 297)}…` : json
 }
+
+/**
+ * The "approve" answer of a schema whose one-click choices are exactly a boolean's true and
+ * false (Approve/Reject, Yes/No), or null. "Approve all" sends only this, never a guess at an
+ * enum's meaning.
+ */
+export function approvalAnswer(schema: Schema): { response: unknown } | null {
+  const choices = oneClickChoices(schema)
+  if (choices?.length !== 2) return null
+  const leaf = (r: unknown): unknown => (r !== null && typeof r === 'object' ? Object.values(r)[0] : r)
+  const [yes, no] = choices
+  return yes && no && leaf(yes.response) === true && leaf(no.response) === false ? { response: yes.response } : null
+}

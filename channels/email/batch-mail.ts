@@ -6,9 +6,15 @@ import type { ComposedMail, RequestLinks } from './email-message.js'
 
 /**
  * One mail for a batch: each request with its own links (the same personal magic links as
- * its single mail), and a link to the batch page in the dashboard to decide them together.
+ * its single mail), an "Approve all" link when some item takes a plain approval, and a link
+ * to the batch page in the dashboard to decide them together.
  */
-export function composeBatchMail(batch: { id: string; title: string }, items: Array<{ checkpoint: CheckpointView; links: RequestLinks }>, batchPage: string): ComposedMail {
+export function composeBatchMail(
+  batch: { id: string; title: string },
+  items: Array<{ checkpoint: CheckpointView; links: RequestLinks }>,
+  batchPage: string,
+  approveAll: string | null = null,
+): ComposedMail {
   const title = batch.title.replace(/\s+/g, ' ').trim()
   const subject = `[Holdpoint] ${title.length > 100 ? `${title.slice(0, 99)}…` : title} (${items.length} requests)`
   // The title and tasks are the agent's words: quoted, never mixed with Holdpoint's own lines.
@@ -31,9 +37,12 @@ export function composeBatchMail(batch: { id: string; title: string }, items: Ar
     html.push(`<li style="margin-bottom:12px"><blockquote style="margin:0;padding:0 0 0 8px;border-left:3px solid #d0d7de;white-space:pre-wrap">${escapeHtml(checkpoint.task)}</blockquote><p>${buttons.join('')}</p></li>`)
   })
   html.push('</ol>')
-  text.push('Each link opens a page where you confirm that one answer.', `Decide them together (Approve all) in the dashboard: ${batchPage}`, '', 'These links are personal: do not forward this email.')
+  text.push('Each link opens a page where you confirm that one answer.')
+  if (approveAll) text.push(`Approve all (a page lists them first): ${approveAll}`)
+  text.push(`Decide them together in the dashboard: ${batchPage}`, '', 'These links are personal: do not forward this email.')
+  html.push('<p style="color:#59636e;font-size:13px">Each button opens a page where you confirm that one answer.</p>')
+  if (approveAll) html.push(`<p><a href="${escapeHtml(approveAll)}" style="${BUTTON_STYLE}">Approve all</a> <span style="color:#59636e;font-size:13px">(a page lists them before anything is recorded)</span></p>`)
   html.push(
-    '<p style="color:#59636e;font-size:13px">Each button opens a page where you confirm that one answer.</p>',
     `<p><a href="${escapeHtml(batchPage)}" style="${BUTTON_STYLE}">Decide them together in the dashboard</a></p>`,
     '<p style="color:#59636e;font-size:12px">These links are personal: do not forward this email.</p></div>',
   )

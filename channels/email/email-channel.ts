@@ -3,11 +3,12 @@ import type { Redis } from 'ioredis'
 import type { CheckpointView } from '../../engine/checkpoint-view.js'
 import { mayAct } from '../../machine/identity.js'
 import { isTerminal } from '../../machine/types.js'
+import { approvalAnswer } from '../common/answer-choices.js'
 import type { BatchDelivery, Channel, DeliveryContext } from '../../plugins/channel.js'
 import { batchMessageId, composeBatchMail } from './batch-mail.js'
 import { emailActor } from './email-actor.js'
 import { composeOutcomeMail, composeReminderMail, composeRequestMail } from './email-message.js'
-import { linksFor, type LinkDeps } from './email-links.js'
+import { approveAllLink, linksFor, type LinkDeps } from './email-links.js'
 import { linkTtlSeconds } from './magic-link.js'
 import type { ReplyAddresses } from './reply-address.js'
 import { composeSentBackMail } from './verdict-mail.js'
@@ -72,7 +73,10 @@ export function createEmailChannel(deps: EmailChannelDeps): EmailChannel {
         const items = await Promise.all(delivery.items.map(async (ctx) => ({ checkpoint: ctx.checkpoint, links: await linksFor(deps, ctx.checkpoint, to) })))
         const first = delivery.items[0]?.checkpoint.id ?? ''
         const page = `${deps.publicUrl.replace(/\/$/, '')}/batches/${first}`
-        await deps.mailer.send({ to, ...composeBatchMail(delivery.batch, items, page), ...headers })
+        // Offered only when some item this address may answer has a plain approve answer.
+        const approvable = items.filter((i) => i.links.answers.length > 0 && approvalAnswer(i.checkpoint.responseSchema) !== null).map((i) => i.checkpoint)
+        const approveAll = approvable.length > 0 ? approveAllLink(deps, delivery.batch.id, approvable, to) : null
+        await deps.mailer.send({ to, ...composeBatchMail(delivery.batch, items, page, approveAll), ...headers })
       })
     },
     async remind(ctx: DeliveryContext) {

@@ -29,3 +29,15 @@ export async function linksFor(deps: LinkDeps, cp: CheckpointView, address: stri
   const form = mintDashboardLink({ keyring: deps.keyring, publicUrl: deps.publicUrl, checkpointId: cp.id, channel: 'email', handle: address, ttlSeconds })
   return { answers: [], form }
 }
+
+/**
+ * A batch mail's "Approve all" link for one address: bound to the batch (through a member,
+ * which carries the agent token) and the address, with a nonce of its own. It lives as long as
+ * the longest-lived member's links.
+ */
+export function approveAllLink(deps: LinkDeps, batchId: string, members: CheckpointView[], address: string, now = Date.now()): string | null {
+  const [first] = members
+  if (!first) return null
+  const ttlSeconds = Math.max(...members.map((cp) => linkTtlSeconds(cp.expiresAt, now)))
+  return mintMagicLink({ keyring: deps.keyring, publicUrl: deps.publicUrl, claims: { cp: first.id, to: address, a: 'b', b: batchId, n: newNonce() }, ttlSeconds, now })
+}

@@ -16,7 +16,7 @@ function layout(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex,nofollow"><title>${escapeHtml(title)} · Holdpoint</title></head><body><main style="${BASE_STYLE}"><h1 style="font-size:20px">${escapeHtml(title)}</h1>${body}</main></body></html>`
 }
 
-function page(status: number, title: string, body: string): Page {
+export function page(status: number, title: string, body: string): Page {
   return { status, title, html: layout(title, body) }
 }
 

@@ -8,6 +8,7 @@ import { mayAct } from '../../machine/identity.js'
 import { isTerminal } from '../../machine/types.js'
 import { oneClickChoices, type AnswerChoice } from '../common/answer-choices.js'
 import type { ProposalStore } from '../common/proposals.js'
+import { batchLinks } from './batch-link.js'
 import { emailActor } from './email-actor.js'
 import { pages, type Page } from './link-pages.js'
 import { openMagicLink, type LinkUses, type MagicLinkClaims } from './magic-link.js'
@@ -53,6 +54,13 @@ interface Opened {
 export function magicLinkRoutes(deps: LinkRouteDeps): Middleware {
   const log = deps.logger.child({ component: 'email-links' })
   const publicOrigin = new URL(deps.publicUrl).origin
+  const batch = batchLinks(deps)
+
+  /** The claims of a batch mail's "Approve all" link, which names no single checkpoint. */
+  function approveAllClaims(token: string): (OpenedClaims & { b: string }) | null {
+    const opened = openMagicLink(deps.keyring, token)
+    return opened.ok && opened.claims.a === 'b' && opened.claims.b !== undefined ? { ...opened.claims, b: opened.claims.b } : null
+  }
 
   /** Resolves a token to its checkpoint, or to the page that explains why it cannot be used. */
   async function open(token: string): Promise<Opened | Page> {
@@ -63,7 +71,7 @@ export function magicLinkRoutes(deps: LinkRouteDeps): Middleware {
     if (!loaded) return pages.notFound()
     const cp = toView(loaded, deps.publicUrl)
     const actor = await emailActor(deps.directory, claims.to, cp.assignTo)
-    const choice = claims.a === 'v' ? null : claims.a === 'p' ? await proposed(claims, cp.id) : (oneClickChoices(cp.responseSchema)?.[claims.a] ?? null)
+    const choice = claims.a === 'p' ? await proposed(claims, cp.id) : typeof claims.a === 'number' ? (oneClickChoices(cp.responseSchema)?.[claims.a] ?? null) : null
     return { claims, cp, mayAnswer: mayAct({ assignTo: cp.assignTo }, actor), choice }
   }
 
@@ -80,6 +88,8 @@ export function magicLinkRoutes(deps: LinkRouteDeps): Middleware {
   }
 
   async function show(token: string): Promise<Page> {
+    const all = approveAllClaims(token)
+    if (all) return batch.show(all)
     const o = await open(token)
     if ('status' in o) return o
     if (o.claims.a === 'v') {
@@ -104,6 +114,8 @@ export function magicLinkRoutes(deps: LinkRouteDeps): Middleware {
 
   async function act(ctx: Context, token: string): Promise<Page> {
     if (!fromThisSite(ctx)) return pages.crossSite()
+    const all = approveAllClaims(token)
+    if (all) return batch.act(all, secondsLeft(all))
     const o = await open(token)
     if ('status' in o) return o
     if (o.claims.a === 'v') return pages.notAnAction()

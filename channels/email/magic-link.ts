@@ -8,7 +8,8 @@ import { openToken, sealToken, type TokenCheck } from '../../engine/signed-token
  * checkpoint. `a` is the index of the one-click answer the link offers, `v` for a
  * read-only view, or `p` for confirming the answer Holdpoint read from an email reply
  * (proposal `p`, kept server-side; `m` is the reply's Message-ID for the audit). Every link of one email shares a nonce, and acting burns it: one email,
- * one decision.
+ * one decision. `b` is a batch mail's "Approve all": `cp` is a member that names the batch
+ * (with its agent token), `b` the batch id; it has a nonce of its own.
  */
 export const MAGIC_LINK_PURPOSE = 'email-link'
 
@@ -16,9 +17,10 @@ export interface MagicLinkClaims {
   cp: string
   /** The recipient's address, lower-cased. */
   to: string
-  a: number | 'v' | 'p'
+  a: number | 'v' | 'p' | 'b'
   n: string
   p?: string
+  b?: string
   m?: string
   [claim: string]: unknown
 }
@@ -36,6 +38,7 @@ export function mintMagicLink(opts: { keyring: Keyring; publicUrl: string; claim
 
 function wellFormed(c: Record<string, unknown>): boolean {
   if (typeof c.cp !== 'string' || typeof c.to !== 'string' || typeof c.n !== 'string') return false
+  if (c.a === 'b') return typeof c.b === 'string'
   if (c.a === 'p') return typeof c.p === 'string' && (c.m === undefined || typeof c.m === 'string')
   return c.a === 'v' || (typeof c.a === 'number' && Number.isInteger(c.a) && c.a >= 0)
 }

@@ -79,6 +79,11 @@ export class AckPath {
     if (!parsed || parsed.kind === 'open') return
     const key = `action|${click.user.id}|${click.actionTs}|${click.actionId}|${click.checkpointId}`
     if (!(await firstTime(this.deps.redis, this.deps.keys, key))) return
+    if (parsed.kind === 'approve-all') {
+      // The button's value is the batch id; the job reads the members from the message's own ref.
+      await this.deps.queue.add({ type: 'approve-all', batchId: click.checkpointId, user: click.user, channel: click.channel, messageTs: click.messageTs }, key)
+      return
+    }
     await this.deps.queue.add(
       {
         type: 'act',
@@ -171,7 +176,8 @@ export class AckPath {
   async threadMessage(msg: ThreadMessage): Promise<void> {
     if (msg.ignored || !msg.threadTs || msg.threadTs === msg.ts || !msg.user || !msg.text) return
     const owner = await this.deps.refs.threadOwner(msg.channel, msg.threadTs)
-    if (!owner) return
+    // A reply under a batch message names no single item: only buttons answer there.
+    if (!owner || owner.batch) return
     const key = `event|${msg.eventId ?? `${msg.channel}|${msg.ts}`}`
     if (!(await firstTime(this.deps.redis, this.deps.keys, key))) return
     await this.deps.queue.add(

@@ -10,11 +10,13 @@ export const ACTION = {
   answerPrefix: 'hp.answer.',
   /** Confirms a typed answer read from a thread reply; the suffix is the server-side proposal id. */
   confirmPrefix: 'hp.confirm.',
+  /** On a batch message; its `value` is the batch id, its members are read from our own message ref. */
+  approveAll: 'hp.batch.approve',
 } as const
 
 export const FORM_CALLBACK_ID = 'hp.form'
 
-export const ACTION_PATTERN = /^hp\.(claim|release|open|answer\.\d+|confirm\.[\w-]{1,32})$/
+export const ACTION_PATTERN = /^hp\.(claim|release|open|answer\.\d+|confirm\.[\w-]{1,32}|batch\.approve)$/
 
 export function answerActionId(index: number): string {
   return `${ACTION.answerPrefix}${index}`
@@ -24,12 +26,13 @@ export function confirmActionId(proposalId: string): string {
   return `${ACTION.confirmPrefix}${proposalId}`
 }
 
-export type ParsedAction = { kind: 'claim' | 'release' | 'open' } | { kind: 'answer'; choice: number } | { kind: 'confirm'; proposal: string }
+export type ParsedAction = { kind: 'claim' | 'release' | 'open' | 'approve-all' } | { kind: 'answer'; choice: number } | { kind: 'confirm'; proposal: string }
 
 export function parseActionId(actionId: string): ParsedAction | null {
   if (actionId === ACTION.claim) return { kind: 'claim' }
   if (actionId === ACTION.release) return { kind: 'release' }
   if (actionId === ACTION.open) return { kind: 'open' }
+  if (actionId === ACTION.approveAll) return { kind: 'approve-all' }
   if (actionId.startsWith(ACTION.answerPrefix)) {
     const choice = Number(actionId.slice(ACTION.answerPrefix.length))
     return Number.isInteger(choice) && choice >= 0 ? { kind: 'answer', choice } : null

@@ -6,6 +6,7 @@ import { CheckpointNotFound, CommitContention, describeRefusal } from '../../eng
 import { mayAct, respondedBy } from '../../machine/index.js'
 import { isTerminal } from '../../machine/types.js'
 import { oneClickChoices } from './answers/one-click.js'
+import { approveAll } from './approve-all.js'
 import type { InteractionJob, InteractionQueue } from './interaction-jobs.js'
 import type { MessageRefs } from './message-refs.js'
 import { channelIdentities, withAssignedSpelling } from './membership.js'
@@ -41,6 +42,11 @@ export class InteractionHandlers {
     switch (data.type) {
       case 'act':
         return this.act(data, job.id ?? '')
+      case 'approve-all': {
+        const result = await approveAll(this.deps, data)
+        if (result.tell) await this.tell({ checkpointId: result.tell.checkpointId, channel: data.channel, user: data.user }, result.tell.text, `${job.id ?? ''}.told`)
+        return result.summary
+      }
       case 'refuse':
         return this.refuse(data, job.id ?? '')
       case 'reply':

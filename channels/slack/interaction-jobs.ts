@@ -31,6 +31,8 @@ export type InteractionJob =
       messageTs: string | null
       via: 'button' | 'form' | 'confirm'
     }
+  /** "Approve all" on a batch message: the approval for every member the clicker may answer. */
+  | { type: 'approve-all'; batchId: string; user: SlackUser; channel: string | null; messageTs: string | null }
   /** A refusal decided in the ack path (no event was sent): audit it, and tell the person if asked. */
   | {
       type: 'refuse'

@@ -40,7 +40,7 @@ export function createInteractionWorker(handlers: InteractionHandlers, opts: Int
   })
   worker.on('failed', (job, error) => {
     if (!job) return
-    log.warn({ jobId: job.id, type: job.data.type, checkpointId: job.data.checkpointId, attempt: job.attemptsMade, err: error.message }, 'slack interaction job failed')
+    log.warn({ jobId: job.id, type: job.data.type, ...('checkpointId' in job.data && { checkpointId: job.data.checkpointId }), attempt: job.attemptsMade, err: error.message }, 'slack interaction job failed')
   })
   worker.on('error', (error) => log.error({ err: error.message }, 'slack interaction worker error'))
   return worker

@@ -10,7 +10,8 @@ import { isBroadcast } from './recipients.js'
 export async function channelIdentities(refs: MessageRefs, checkpointId: string, channel: string | null, messageTs: string | null): Promise<string[]> {
   if (!channel || !messageTs) return []
   const owner = await refs.threadOwner(channel, messageTs)
-  return owner && owner.checkpointId === checkpointId && isBroadcast(owner.recipient) ? [owner.recipient] : []
+  const shown = owner !== null && (owner.batch ? owner.batch.members.includes(checkpointId) : owner.checkpointId === checkpointId)
+  return shown && isBroadcast(owner.recipient) ? [owner.recipient] : []
 }
 
 /**

@@ -7,11 +7,22 @@ export interface MessageRef {
   ts: string
   recipient: string
   kind: 'main' | 'reply'
+  /** Set when the message is a batch's combined message: every member redraws all of it. */
+  batch?: BatchMessage
+}
+
+/** A batch message's members, in the order shown. */
+export interface BatchMessage {
+  id: string
+  title: string
+  members: string[]
 }
 
 export interface ThreadOwner {
+  /** For a batch message, its first member (replies in its thread name no single item). */
   checkpointId: string
   recipient: string
+  batch?: BatchMessage
 }
 
 // Long enough to outlive any checkpoint's deadline with room for late thread replies.
@@ -41,6 +52,17 @@ export class MessageRefs {
   }
 
   /** Every message (the main one and thread replies) shown to one recipient. */
+  /** One combined message for several checkpoints: each member's main ref points at it. */
+  async saveBatch(ref: MessageRef & { batch: BatchMessage }): Promise<void> {
+    const [first] = ref.batch.members
+    if (first === undefined) return
+    const owner: ThreadOwner = { checkpointId: first, recipient: ref.recipient, batch: ref.batch }
+    const tx = this.redis.multi()
+    for (const id of ref.batch.members) tx.hset(this.keys.messages(id), `m|${ref.recipient}`, JSON.stringify(ref)).expire(this.keys.messages(id), TTL_SECONDS)
+    tx.set(this.keys.thread(ref.channel, ref.ts), JSON.stringify(owner), 'EX', TTL_SECONDS)
+    await tx.exec()
+  }
+
   async forRecipient(checkpointId: string, recipient: string): Promise<MessageRef[]> {
     const all = await this.redis.hgetall(this.keys.messages(checkpointId))
     return Object.entries(all)

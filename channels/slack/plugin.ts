@@ -1,5 +1,6 @@
 import type { Worker } from 'bullmq'
 import { z } from 'zod'
+import { toView } from '../../engine/checkpoint-view.js'
 import { definePlugin, type PluginParts } from '../../plugins/plugin.js'
 import { AckPath } from './ack-path.js'
 import { createBoltApp } from './bolt-app.js'
@@ -73,7 +74,8 @@ export const slackPlugin = definePlugin({
     const refs = new MessageRefs(redis, keys)
     const people = new SlackPeople(redis, keys, ctx.directory, client)
     const queue = new InteractionQueue(ctx.queues.get(SLACK_INTERACTIONS_QUEUE))
-    const parts: PluginParts = { channel: new SlackChannel({ client, refs, people }) }
+    const views = async (ids: string[]) => (await Promise.all(ids.map((id) => ctx.engine.get(id)))).flatMap((cp) => (cp ? [toView(cp, ctx.publicUrl)] : []))
+    const parts: PluginParts = { channel: new SlackChannel({ client, refs, people, views }) }
     if (ctx.role.server) {
       const receiver = new KoaReceiver()
       const ack = new AckPath({ engine: ctx.engine, redis, keys, queue, people, refs, client, keyring: ctx.keyring, publicUrl: ctx.publicUrl, logger: log })
