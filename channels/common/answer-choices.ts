@@ -120,9 +120,14 @@ export function describeAnswer(response: unknown, choices: AnswerChoice[] | null
  * enum's meaning.
  */
 export function approvalAnswer(schema: Schema): { response: unknown } | null {
-  const choices = oneClickChoices(schema)
+  const pair = decisionPair(oneClickChoices(schema))
+  return pair ? { response: pair.approve } : null
+}
+
+/** The boolean's true/false answers, when the one-click choices are exactly those two. */
+export function decisionPair(choices: AnswerChoice[] | null): { approve: unknown; reject: unknown } | null {
   if (choices?.length !== 2) return null
   const leaf = (r: unknown): unknown => (r !== null && typeof r === 'object' ? Object.values(r)[0] : r)
   const [yes, no] = choices
-  return yes && no && leaf(yes.response) === true && leaf(no.response) === false ? { response: yes.response } : null
+  return yes && no && leaf(yes.response) === true && leaf(no.response) === false ? { approve: yes.response, reject: no.response } : null
 }

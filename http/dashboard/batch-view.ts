@@ -1,5 +1,5 @@
 import type { LoadedCheckpoint } from '../../engine/checkpoint-store.js'
-import { oneClickChoices, type AnswerChoice } from '../../channels/common/answer-choices.js'
+import { decisionPair, oneClickChoices, type AnswerChoice } from '../../channels/common/answer-choices.js'
 import { isTerminal } from '../../machine/types.js'
 import { maySee, permissionsFor, type Viewer } from './viewer.js'
 
@@ -32,14 +32,6 @@ export interface BatchPage {
   items: BatchItem[]
 }
 
-/** The boolean's true/false answers, when the one-click choices are exactly those two. */
-function booleanDecision(choices: AnswerChoice[] | null): BatchItem['decision'] {
-  if (choices?.length !== 2) return null
-  const leaf = (r: unknown): unknown => (r !== null && typeof r === 'object' ? Object.values(r)[0] : r)
-  const [yes, no] = choices
-  return yes && no && leaf(yes.response) === true && leaf(no.response) === false ? { approve: yes.response, reject: no.response } : null
-}
-
 export function batchItem(cp: LoadedCheckpoint, viewer: Viewer): BatchItem {
   const choices = oneClickChoices(cp.request.responseSchema)
   const can = permissionsFor(viewer, cp)
@@ -50,7 +42,7 @@ export function batchItem(cp: LoadedCheckpoint, viewer: Viewer): BatchItem {
     task: cp.request.task,
     payload: cp.request.payload ?? null,
     choices,
-    decision: booleanDecision(choices),
+    decision: decisionPair(choices),
     canAnswer: can.answer,
     reason: !can.answer ? can.reason : open && choices === null ? 'This one needs more than one click: answer it on its own page.' : null,
     response: cp.persisted.context.response ?? null,
