@@ -206,6 +206,8 @@ async function main(): Promise<void> {
     // Measure Holdpoint, not the per-token rate limit (one more EVAL per request when on).
     HOLDPOINT_RATE_LIMIT_API: '0',
     HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS: 'true',
+    // Finished checkpoints stay for 30 days by default anyway; the bench measures lifecycles, not archiving.
+    HOLDPOINT_ARCHIVE: 'off',
   })
   const inMemory = spawnProcess(['--import', 'tsx', 'test/bench/in-memory-server.ts'], { PORT: String(memPort), TOKEN: token, SECRET: secret })
   const hpBase = `http://127.0.0.1:${hpPort}`
