@@ -256,7 +256,8 @@ export class Engine {
         return { status: 'invalid', problems, checkpoint: loaded }
       }
     }
-    return this.personally(input.id, (now) => ({ type: 'checkpoint.answer', now, by: input.by, response: input.response }), extra)
+    // The load that validated is also the first attempt's: one round trip, not two.
+    return this.personally(input.id, (now) => ({ type: 'checkpoint.answer', now, by: input.by, response: input.response }), extra, loaded)
   }
 
   /** A person takes the checkpoint so that nobody else answers meanwhile. */
@@ -269,9 +270,9 @@ export class Engine {
     return this.personally(input.id, (now) => ({ type: 'checkpoint.release', now, by: input.by }), { data: { via: input.via, ...input.data } })
   }
 
-  private async personally(id: string, build: (now: number) => CheckpointEvent, extra: SendOptions): Promise<AnswerOutcome> {
+  private async personally(id: string, build: (now: number) => CheckpointEvent, extra: SendOptions, current?: LoadedCheckpoint): Promise<AnswerOutcome> {
     try {
-      return { status: 'recorded', checkpoint: await this.apply(id, build, extra) }
+      return { status: 'recorded', checkpoint: await this.apply(id, build, extra, current) }
     } catch (error) {
       if (error instanceof CheckpointNotFound) return { status: 'not_found', id }
       if (error instanceof CommitContention) return { status: 'busy', id }
@@ -298,8 +299,8 @@ export class Engine {
     )
   }
 
-  private async apply(id: string, build: (now: number) => CheckpointEvent, extra: SendOptions): Promise<LoadedCheckpoint> {
-    return this.optimistically(id, async (loaded) => {
+  private async apply(id: string, build: (now: number) => CheckpointEvent, extra: SendOptions, current?: LoadedCheckpoint): Promise<LoadedCheckpoint> {
+    return this.optimistically(id, current, async (loaded) => {
       const now = Math.max(this.clock(), loaded.persisted.context.updatedAt)
       const event = build(now)
       // A verifier may rewrite the answer (free text read into the schema): that is an answer too.
@@ -342,8 +343,8 @@ export class Engine {
   }
 
   /** Appends an audit entry that changes no state (a view, a resume outcome, a refusal). */
-  async note(id: string, draft: AuditDraft): Promise<AuditEntry> {
-    return this.optimistically(id, async (loaded) => {
+  async note(id: string, draft: AuditDraft, current?: LoadedCheckpoint): Promise<AuditEntry> {
+    return this.optimistically(id, current, async (loaded) => {
       const entry = sealEntry(this.keyring, draft, { seq: loaded.auditLength, at: this.clock(), state: loaded.state, prev: loaded.auditHead })
       const result = await this.store.commit({
         id,
@@ -369,9 +370,10 @@ export class Engine {
    * load (jittered, growing pauses), up to MAX_ATTEMPTS times. `attempt` returns the value
    * on success or the commit status that lost.
    */
-  private async optimistically<T>(id: string, attempt: (loaded: LoadedCheckpoint) => Promise<T | CommitStatus>): Promise<T> {
+  private async optimistically<T>(id: string, current: LoadedCheckpoint | undefined, attempt: (loaded: LoadedCheckpoint) => Promise<T | CommitStatus>): Promise<T> {
     for (let n = 0; n < MAX_ATTEMPTS; n++) {
-      const loaded = await this.store.load(id)
+      // A caller that has just loaded the checkpoint saves the first round trip; a lost race reloads.
+      const loaded = n === 0 && current ? current : await this.store.load(id)
       if (!loaded) throw new CheckpointNotFound(id)
       const outcome = await attempt(loaded)
       if (outcome === CommitStatus.NotFound) throw new CheckpointNotFound(id)
@@ -389,7 +391,7 @@ export class Engine {
       shownHash: extra.shownHash ?? loaded.request.requestHash,
       data: { attempted, reason: code, ...extra.data },
     }
-    await this.note(loaded.id, draft)
+    await this.note(loaded.id, draft, loaded)
   }
 
   /** Hands effects to the dispatcher right after commit; on failure the sweeper retries. */
