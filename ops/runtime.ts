@@ -120,17 +120,25 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
     onError: (error, checkpointId) => logger.error({ checkpointId, err: (error as Error).message }, 'standing rule not applied; a person decides'),
   })
   const enabledChannels = catalog.enabled()
+  // Known once the plugins have started; nothing is dispatched before then.
+  let batchChannels: ReadonlySet<string> = new Set()
   const engine: Engine = new Engine({
     store,
     keyring,
-    dispatcher: new BullmqEffectDispatcher(queues, options.clock, groupExpander(directory, () => enabledChannels), async (id, recipient) => {
-      try {
-        await engine.send(id, (now) => ({ type: 'checkpoint.delivered', now, recipient }))
-      } catch (error) {
-        // Already recorded (a re-dispatch) or already finished: nothing to do.
-        if (!(error instanceof EventRefused)) throw error
-      }
-    }),
+    dispatcher: new BullmqEffectDispatcher(
+      queues,
+      options.clock,
+      groupExpander(directory, () => enabledChannels),
+      async (id, recipient) => {
+        try {
+          await engine.send(id, (now) => ({ type: 'checkpoint.delivered', now, recipient }))
+        } catch (error) {
+          // Already recorded (a re-dispatch) or already finished: nothing to do.
+          if (!(error instanceof EventRefused)) throw error
+        }
+      },
+      (channel) => batchChannels.has(channel),
+    ),
     assigner: leastRecentlyAssigned(directory, redis, config.keyPrefix, () => enabledChannels),
     afterCreate: (checkpoint) => rules.afterCreate(engine, checkpoint),
     observer: {
@@ -176,6 +184,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
   }
 
   const channels = new ChannelRegistry([...(options.channels ?? []), ...parts.flatMap((m) => (m.channel ? [m.channel] : []))])
+  batchChannels = new Set([...channels.names()].filter((name) => channels.get(name)?.deliverBatch !== undefined))
   const resumeTargets = new Map<string, ResumeTarget>([['webhook', webhookTarget(config.webhookSecret, fetch, { allowPrivate: config.allowPrivateWebhooks })]])
   for (const target of parts.flatMap((m) => m.resumeTargets ?? [])) resumeTargets.set(target.name, target)
   const capabilities: Capabilities = {

@@ -31,6 +31,8 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
     private readonly clock: () => number = Date.now,
     private readonly expand: RecipientExpander = noGroups,
     private readonly deliverInline: InlineDelivery | null = null,
+    /** Channels that send one message per batch (`Channel.deliverBatch`): only their batch members wait to gather. */
+    private readonly gathersBatches: (channel: string) => boolean = () => false,
   ) {}
 
   async dispatch(entry: OutboxEntry, request: StoredRequest): Promise<void> {
@@ -55,7 +57,7 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
             const data: DeliverJob = { checkpointId: id, recipient }
             const jobId = jobIds[jobName](id, entry.version, recipient)
             // A batch member's request waits a moment for its siblings (queues/batch-gather.ts).
-            const gather = jobName === 'deliver' && request.batch !== undefined && channel !== 'dashboard' ? { delay: BATCH_GATHER_MS } : {}
+            const gather = jobName === 'deliver' && request.batch !== undefined && this.gathersBatches(channel) ? { delay: BATCH_GATHER_MS } : {}
             await this.queues.add(deliveryQueue(channel), jobName, data, { ...DELIVERY_JOB, ...gather, jobId })
           }),
         )
