@@ -1,12 +1,14 @@
 import type { PersistedCheckpoint } from '../machine/index.js'
 import type { AuditEntry } from './audit.js'
+import { decodeEntries, encodeEntry, type CompactEntry } from './audit-format.js'
 import type { FieldCipher } from './field-cipher.js'
 import type { StoredRequest } from './stored-request.js'
 
 /**
  * Which fields are sealed at rest, in one place: the request's payload, every answer the
- * machine holds, and the free-form `data` of audit entries (answers, free text, reasons).
- * The machine and the audit chain always see plaintext; only Redis holds ciphertext.
+ * machine holds, and what audit entries record people saying (answers, free text, reasons:
+ * engine/audit-format.ts says which `data` keys stay readable). The machine and the audit
+ * chain always see plaintext; only Redis holds ciphertext.
  */
 type Transform = (value: unknown) => unknown
 
@@ -53,10 +55,12 @@ export class AtRest {
   openSnapshot(p: PersistedCheckpoint): PersistedCheckpoint {
     return mapContext(p, this.open)
   }
-  sealAudit(e: AuditEntry): AuditEntry {
-    return e.data === undefined ? e : { ...e, data: this.seal(e.data) as Record<string, unknown> }
+  /** The stored (v2) form of a new entry. */
+  sealAudit(e: AuditEntry): CompactEntry {
+    return encodeEntry(e, this.cipher)
   }
-  openAudit(e: AuditEntry): AuditEntry {
-    return e.data === undefined ? e : { ...e, data: this.open(e.data) as Record<string, unknown> }
+  /** A whole stored audit list (parsed lines, in order), as readers see it. */
+  openAudit(stored: readonly unknown[]): AuditEntry[] {
+    return decodeEntries(stored, this.cipher)
   }
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Writable } from 'node:stream'
 import { archivePath, listArchive, readArchiveFile } from '../engine/archive/archive-dir.js'
-import { openLine, verifyLine, type ArchiveLine } from '../engine/archive/archive-line.js'
+import { openLine, sealedAudit, verifyLine, type ArchiveLine } from '../engine/archive/archive-line.js'
 import { FieldCipher } from '../engine/field-cipher.js'
 import { Keyring, parseSecretKeys } from '../engine/keyring.js'
 import type { Config } from './config.js'
@@ -94,7 +94,7 @@ export async function* archivedAudits(cli: ArchiveCli): AsyncGenerator<{ checkpo
   }
   for (const line of latest.values()) {
     const intact = verifyLine(line, cli.keyring, cli.cipher).intact
-    const entries = intact ? openLine(line, cli.cipher).audit : line.audit
+    const entries = intact ? openLine(line, cli.cipher).audit : sealedAudit(line)
     yield { checkpointId: line.id, entries: entries.map((e) => ({ ...e })), intact }
   }
 }

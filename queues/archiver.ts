@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import type { ArchiveWriter } from '../engine/archive/archive-dir.js'
 import { buildLine, type ArchiveLine } from '../engine/archive/archive-line.js'
 import { RemoveStatus, type RawCheckpoint, type RetentionStore } from '../engine/archive/retention-store.js'
-import type { AuditEntry } from '../engine/audit.js'
+import { storedKind } from '../engine/audit-format.js'
 import type { StoredRequest } from '../engine/stored-request.js'
 import { RESUME_QUEUE } from '../plugins/queue-names.js'
 import { jobIds } from './job-ids.js'
@@ -126,7 +126,7 @@ export class Archiver {
     const state = job ? await job.getState() : null
     if (state !== null && RESUME_LIVE.has(state)) return false
     const audited = raw.audit.some((line) => {
-      const kind = (JSON.parse(line) as AuditEntry).kind
+      const kind = storedKind(JSON.parse(line))
       return kind === 'resumed' || kind === 'resume.failed'
     })
     if (audited) return true

@@ -1,6 +1,7 @@
 import type { CheckpointState } from '../../machine/types.js'
 import { AtRest } from '../at-rest.js'
 import { verifyChain, type AuditEntry, type ChainCheck } from '../audit.js'
+import type { StoredAuditEntry } from '../audit-format.js'
 import type { LoadedCheckpoint } from '../checkpoint-store.js'
 import { toView, type CheckpointView } from '../checkpoint-view.js'
 import type { FieldCipher } from '../field-cipher.js'
@@ -23,7 +24,8 @@ export interface StoredFields {
 /**
  * One line of an archive file: one finished checkpoint. Everything sealed in Redis stays
  * sealed here (payload, answers, audit data): `view` is the API view computed from the sealed
- * values, `stored` the hash fields as Redis held them, `audit` the entries as Redis held them.
+ * values, `stored` the hash fields as Redis held them, `audit` the entries as Redis held them
+ * (v1 or compact v2, engine/audit-format.ts).
  * A pure function of what Redis held, so archiving the same checkpoint twice (a crash before
  * the Redis delete) writes an identical line.
  */
@@ -34,7 +36,7 @@ export interface ArchiveLine {
   finishedAt: string
   view: CheckpointView
   stored: StoredFields
-  audit: AuditEntry[]
+  audit: StoredAuditEntry[]
 }
 
 export function buildLine(id: string, stored: StoredFields, rawAudit: readonly string[], finishedAt: number, publicUrl: string): ArchiveLine {
@@ -54,7 +56,7 @@ export function buildLine(id: string, stored: StoredFields, rawAudit: readonly s
     finishedAt: new Date(finishedAt).toISOString(),
     view: toView(sealed, publicUrl),
     stored,
-    audit: rawAudit.map((line) => JSON.parse(line) as AuditEntry),
+    audit: rawAudit.map((line) => JSON.parse(line) as StoredAuditEntry),
   }
 }
 
@@ -82,7 +84,7 @@ export function openLine(line: ArchiveLine, cipher: FieldCipher): OpenedLine {
   }
   // The links were fixed at archive time; keep them rather than invent a URL here.
   const checkpoint = { ...toView(opened, 'http://archive.invalid'), links: line.view.links }
-  return { id: line.id, state: line.state, finishedAt: line.finishedAt, checkpoint, audit: line.audit.map((e) => atRest.openAudit(e)) }
+  return { id: line.id, state: line.state, finishedAt: line.finishedAt, checkpoint, audit: atRest.openAudit(line.audit) }
 }
 
 /**
@@ -91,18 +93,15 @@ export function openLine(line: ArchiveLine, cipher: FieldCipher): OpenedLine {
  * head stored with the checkpoint must be the last entry's hash, so dropping the tail shows.
  */
 export function verifyLine(line: ArchiveLine, keyring: Keyring, cipher: FieldCipher): ChainCheck {
-  const atRest = new AtRest(cipher)
-  const entries: AuditEntry[] = []
-  for (const [i, entry] of line.audit.entries()) {
-    try {
-      entries.push(atRest.openAudit(entry))
-    } catch {
-      return { intact: false, brokenAt: i, reason: 'sealed data was altered or sealed with an unknown key' }
-    }
-  }
+  const entries = new AtRest(cipher).openAudit(line.audit)
   const chain = verifyChain(keyring, entries)
   if (!chain.intact) return chain
   const last = entries[entries.length - 1]
   if (!last || last.hash !== line.stored.head) return { intact: false, brokenAt: entries.length, reason: 'the audit ends before the head the checkpoint recorded' }
   return chain
+}
+
+/** A line's audit in the readers' shape with its sealed parts left sealed: how a chain that does not verify is exported. */
+export function sealedAudit(line: ArchiveLine): AuditEntry[] {
+  return new AtRest(null).openAudit(line.audit)
 }

@@ -341,7 +341,7 @@ describe('audit', () => {
     await eventually(async () => (await hp.api('GET', `/v1/checkpoints/${cp.id}`)).body.state === 'delivered')
     const key = `${hp.prefix}:audit:{${cp.id}}`
     const first = JSON.parse((await hp.redis.lindex(key, 0))!)
-    first.actor = { ...first.actor, actor: 'mallory' }
+    first.a = 'api:mallory'
     await hp.redis.lset(key, 0, JSON.stringify(first))
     const detail = await operator.req('GET', `/ui/api/checkpoints/${cp.id}`)
     expect(detail.body.chain).toMatchObject({ intact: false, brokenAt: 0 })

@@ -91,7 +91,7 @@ describe('holdpoint CLI', () => {
     const victim = entries[0]!.checkpointId
     const key = `${hp.prefix}:audit:{${victim}}`
     const first = JSON.parse((await hp.redis.lindex(key, 0))!) as Record<string, unknown>
-    await hp.redis.lset(key, 0, JSON.stringify({ ...first, at: '2000-01-01T00:00:00.000Z' }))
+    await hp.redis.lset(key, 0, JSON.stringify({ ...first, t: Date.parse('2000-01-01T00:00:00.000Z') }))
     const broken = await holdpoint(['audit', 'export', '--out', join(dir, 'again.jsonl'), '--verify'])
     expect(broken.code).toBe(1)
     expect(broken.stderr).toContain(`BROKEN chains: ${victim}`)

@@ -147,9 +147,9 @@ describe('retention and the sealed archive', () => {
     const lines = gunzipSync(await readFile(join(dir, 'archive', file))).toString('utf8').split('\n')
     const i = lines.findIndex((l) => l.includes(`"id":"${ids.cancelled}"`))
     expect(i).toBeGreaterThanOrEqual(0)
-    const line = JSON.parse(lines[i]!) as { audit: Array<{ at: string }> }
-    // One byte of one entry: a later time on the first audit entry.
-    line.audit[0]!.at = line.audit[0]!.at.replace(/\d(?=Z$)/, (d) => String((Number(d) + 1) % 10))
+    const line = JSON.parse(lines[i]!) as { audit: Array<{ t: number }> }
+    // A later time on the first audit entry, by one millisecond (stored as epoch ms).
+    line.audit[0]!.t += 1
     lines[i] = JSON.stringify(line)
     const tampered = join(dir, 'tampered.jsonl.gz')
     await writeFile(tampered, gzipSync(lines.join('\n')))
