@@ -27,10 +27,6 @@ export class FieldCipher {
     for (const { kid, key } of keyring.keys) this.keys.set(kid, createHmac('sha256', key).update('holdpoint:field-encryption').digest())
   }
 
-  get primaryKid(): string {
-    return this.keyring.primaryKid
-  }
-
   seal(value: unknown): unknown {
     if (value === undefined || value === null || isSealed(value)) return value
     const kid = this.keyring.primaryKid
