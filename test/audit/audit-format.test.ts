@@ -6,11 +6,11 @@ import { AtRest } from '../../engine/at-rest.js'
 import { GENESIS, sealEntry, verifyChain, type AuditDraft, type AuditEntry } from '../../engine/audit.js'
 import type { CompactEntry } from '../../engine/audit-format.js'
 import { CheckpointStore } from '../../engine/checkpoint-store.js'
-import { createSpecSchema } from '../../engine/create-spec.js'
 import { Engine } from '../../engine/engine.js'
 import { FieldCipher } from '../../engine/field-cipher.js'
 import { Keyring, parseSecretKeys } from '../../engine/keyring.js'
 import { deleteKeys, randomPrefix, testRedisUrl } from '../support/holdpoint.js'
+import { ana, refundSpec } from './refund-example.js'
 
 interface FixtureChain {
   id: string
@@ -28,14 +28,6 @@ const keyring = new Keyring(parseSecretKeys(fixture.secretKeys))
 const cipher = new FieldCipher(keyring)
 const atRest = new AtRest(cipher)
 const SECRET = 'the customer was double-charged: card 4242, refund ok'
-const ana = { channel: 'email', actor: 'ana@example.com', identities: ['email:ana@example.com'] }
-
-const refund = createSpecSchema.parse({
-  task: 'Approve a $250 refund for cus_42?',
-  payload: { amountUsd: 250, customerId: 'cus_42' },
-  responseSchema: { type: 'object', properties: { approved: { type: 'boolean' }, note: { type: 'string' } }, required: ['approved'] },
-  notify: ['dashboard', 'email:ana@example.com'],
-})
 
 /** Entries signed and stored one after the other, as the engine and the store do. */
 function storeChain(ring: Keyring | Keyring[], drafts: ReadonlyArray<AuditDraft & { state?: string }>, start = Date.parse('2025-06-01T10:00:00Z')) {
@@ -208,7 +200,7 @@ describe('in Redis', () => {
 
   it('keeps what people said sealed and who, what and when readable; the chain verifies and archives', async () => {
     const { engine, store } = engineOn(keyring)
-    const { checkpoint } = await engine.create(refund, 'refund-agent')
+    const { checkpoint } = await engine.create(refundSpec, 'refund-agent')
     const id = checkpoint.id
     await engine.send(id, (now) => ({ type: 'checkpoint.delivered', now, recipient: 'email:ana@example.com' }))
     await engine.answer({ id, by: ana, response: { approved: true, note: SECRET }, via: 'email' })

@@ -6,28 +6,21 @@
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { CheckpointStore } from '../../engine/checkpoint-store.js'
-import { createSpecSchema } from '../../engine/create-spec.js'
 import { Engine } from '../../engine/engine.js'
 import { FieldCipher } from '../../engine/field-cipher.js'
 import { closeValidation } from '../../engine/json-schema.js'
 import { Keyring } from '../../engine/keyring.js'
+import { deleteKeys } from '../support/holdpoint.js'
+import { ana, refundSpec } from './refund-example.js'
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
 const prefix = `hptest-measure-${randomBytes(6).toString('hex')}`
 const keyring = new Keyring([{ kid: 'k1', key: randomBytes(32) }])
 const store = new CheckpointStore(redis, prefix, new FieldCipher(keyring))
 const engine = new Engine({ store, keyring, dispatcher: { dispatch: async () => undefined } })
-const ana = { channel: 'email', actor: 'ana@example.com', identities: ['email:ana@example.com'] }
-
-const refund = createSpecSchema.parse({
-  task: 'Approve a $250 refund for cus_42?',
-  payload: { amountUsd: 250, customerId: 'cus_42' },
-  responseSchema: { type: 'object', properties: { approved: { type: 'boolean' }, note: { type: 'string' } }, required: ['approved'] },
-  notify: ['dashboard', 'email:ana@example.com'],
-})
 
 try {
-  const { checkpoint } = await engine.create(refund, 'refund-agent')
+  const { checkpoint } = await engine.create(refundSpec, 'refund-agent')
   const id = checkpoint.id
   await engine.send(id, (now) => ({ type: 'checkpoint.delivered', now, recipient: 'dashboard' }))
   await engine.send(id, (now) => ({ type: 'checkpoint.delivered', now, recipient: 'email:ana@example.com' }))
@@ -48,8 +41,7 @@ try {
   lines.forEach((line, i) => console.log(`| ${kinds[i] ?? '?'} | ${Buffer.byteLength(line)} |`))
   if (process.argv.includes('--show')) for (const line of lines) console.log(line)
 } finally {
-  const keys = await redis.keys(`${prefix}:*`)
-  if (keys.length > 0) await redis.unlink(...keys)
   redis.disconnect()
+  await deleteKeys(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix)
   await closeValidation()
 }
