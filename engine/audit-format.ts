@@ -125,7 +125,7 @@ function decodeActor(a: unknown): RespondedBy {
     const colon = a.indexOf(':')
     return { channel: a.slice(0, colon), actor: a.slice(colon + 1) }
   }
-  const stored = (a ?? {}) as Record<string, unknown>
+  const stored = (a !== null && typeof a === 'object' ? a : {}) as Record<string, unknown>
   if ('channel' in stored) return stored as unknown as RespondedBy
   return Object.fromEntries(ACTOR_KEYS.filter(([, short]) => stored[short] !== undefined).map(([long, short]) => [long, stored[short]])) as unknown as RespondedBy
 }
@@ -184,27 +184,31 @@ function attempt<T>(open: () => T, sealed: T): T {
   }
 }
 
+function decodeData(c: CompactEntry, kid: string, cipher: FieldCipher | null): Record<string, unknown> | undefined {
+  const x = c.x
+  if (c.d === undefined && x === undefined) return undefined
+  const sealed = { $sealed: x }
+  const hidden = x === undefined ? {} : cipher ? attempt(() => cipher.openBlob(kid, x) as Record<string, unknown>, sealed) : sealed
+  return { ...c.d, ...hidden }
+}
+
+/** In v1's key order, so an entry reads (and exports) the same whichever format stored it. */
 function decodeCompact(c: CompactEntry, seq: number, prev: string, cipher: FieldCipher | null): AuditEntry {
   const kid = c.i ?? kidOfHash(prev) ?? ''
-  const entry: AuditEntry = {
+  const shownHash = c.h !== undefined ? Buffer.from(String(c.h), 'base64url').toString('hex') : c.H
+  const data = decodeData(c, kid, cipher)
+  return {
     seq,
     at: isoTime(c.t),
     state: c.s ?? USUAL_STATE[c.k] ?? '',
     prev,
     kind: c.k,
     actor: decodeActor(c.a),
+    ...(shownHash !== undefined && { shownHash }),
+    ...(data !== undefined && { data }),
     kid,
     hash: `${kid}.${c.m}`,
   }
-  if (c.h !== undefined) entry.shownHash = Buffer.from(c.h, 'base64url').toString('hex')
-  else if (c.H !== undefined) entry.shownHash = c.H
-  if (c.d !== undefined || c.x !== undefined) {
-    const x = c.x
-    const sealed = { $sealed: x }
-    const hidden = x === undefined ? {} : cipher ? attempt(() => cipher.openBlob(kid, x) as Record<string, unknown>, sealed) : sealed
-    entry.data = { ...c.d, ...hidden }
-  }
-  return entry
 }
 
 function decodeV1(raw: unknown, cipher: FieldCipher | null): AuditEntry {

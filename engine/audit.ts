@@ -112,6 +112,7 @@ function sameString(a: string | undefined, b: string): boolean {
 
 function signedBy(keyring: Keyring, entry: AuditEntry): boolean {
   const { hash, ...signed } = entry
+  if (typeof hash !== 'string') return false
   if (kidOfHash(hash) !== undefined) return sameString(hashV2(keyring, signed), hash)
   const { kid, ...body } = signed
   return keyring.verify(kid, PURPOSE, linkInputV1(body), hash)

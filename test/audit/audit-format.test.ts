@@ -111,6 +111,8 @@ describe('v2 entries', () => {
     const entries = read(lines)
     expect(entries).toEqual(signed)
     expect(verifyChain(keyring, entries)).toEqual({ intact: true })
+    // The same keys in the same order as a v1 entry, so exports read the same.
+    expect(Object.keys(entries[3]!)).toEqual(Object.keys(JSON.parse(fixture.resolved.audit[5]!) as object))
     entries.forEach((e, i) => {
       expect(e.seq).toBe(i)
       expect(e.prev).toBe(i === 0 ? GENESIS : entries[i - 1]!.hash)
@@ -169,6 +171,19 @@ describe('tampering with a v2 entry breaks the chain where it happened', () => {
   it.each(cases)('%s', (_what, edit, brokenAt) => {
     const entries = read(relist(edit(compact(lines))))
     expect(verifyChain(keyring, entries)).toMatchObject({ intact: false, brokenAt })
+  })
+
+  it.each([
+    ['not an object', () => 5],
+    ['null', () => null],
+    ['fields of the wrong types', () => ({ v: 2, k: 7, t: 'yesterday', a: 3, h: 4, d: 'x', x: 9, i: [], m: {} })],
+    ['a linked v1 entry whose hash is not a string', () => ({ ...(JSON.parse(fixture.resolved.audit[2]!) as object), seq: 2, prev: read(lines)[1]!.hash, hash: 1 })],
+  ])('an entry edited into %s reads without failing and breaks the chain', (_what, garbage) => {
+    const s = lines.map((l) => JSON.parse(l) as unknown)
+    s[2] = garbage()
+    const entries = atRest.openAudit(s)
+    expect(entries).toHaveLength(lines.length)
+    expect(verifyChain(keyring, entries)).toMatchObject({ intact: false, brokenAt: 2 })
   })
 
   it('a sealed part that no longer opens reads as sealed and breaks the chain, without failing the read', () => {
