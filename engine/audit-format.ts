@@ -21,8 +21,10 @@ import type { FieldCipher } from './field-cipher.js'
  * | `m` | the 128-bit tag of the entry's hash | `hash` = `<kid>.<m>` |
  * | | | `seq` = position, `prev` = the previous entry's hash |
  *
- * Every v2 table here is part of the format: changing one changes how stored entries read and
- * breaks their chains. A new readable key or usual state needs a new format version.
+ * USUAL_STATE, ACTOR_KEYS and the default actor decide how stored entries read: changing one
+ * misreads entries already written (their chains then break), so that needs a new format
+ * version. READABLE only decides where a new entry puts a key (reading merges both parts), so
+ * keys may join or leave it freely.
  */
 
 export interface CompactEntry {
@@ -84,14 +86,14 @@ const READABLE = new Set([
 ])
 
 /** The state a kind of entry nearly always leaves the checkpoint in; `s` only when it differs. */
-const USUAL_STATE: Readonly<Record<string, string>> = {
-  created: 'pending',
-  delivered: 'delivered',
-  claimed: 'claimed',
-  answered: 'resolved',
-  cancelled: 'cancelled',
-  timed_out: 'expired',
-}
+const USUAL_STATE: ReadonlyMap<unknown, string> = new Map([
+  ['created', 'pending'],
+  ['delivered', 'delivered'],
+  ['claimed', 'claimed'],
+  ['answered', 'resolved'],
+  ['cancelled', 'cancelled'],
+  ['timed_out', 'expired'],
+])
 
 const HOLDPOINT: RespondedBy = { channel: 'system', actor: 'holdpoint' }
 /** An actor with only these keys is stored under their short names; any other key keeps the whole object as it is. */
@@ -138,7 +140,7 @@ export function encodeEntry(entry: AuditEntry, cipher: FieldCipher | null): Comp
   const { kid, hash } = entry
   if (kidOfHash(hash) !== kid) throw new Error('only v2 entries (hash <kid>.<tag>) are written')
   const out: CompactEntry = { v: 2, k: entry.kind, t: Date.parse(entry.at), m: hash.slice(kid.length + 1) }
-  if (USUAL_STATE[entry.kind] !== entry.state) out.s = entry.state
+  if (USUAL_STATE.get(entry.kind) !== entry.state) out.s = entry.state
   const actor = encodeActor(entry.actor)
   if (actor !== undefined) out.a = actor
   if (entry.shownHash !== undefined) {
@@ -200,7 +202,7 @@ function decodeCompact(c: CompactEntry, seq: number, prev: string, cipher: Field
   return {
     seq,
     at: isoTime(c.t),
-    state: c.s ?? USUAL_STATE[c.k] ?? '',
+    state: c.s ?? USUAL_STATE.get(c.k) ?? '',
     prev,
     kind: c.k,
     actor: decodeActor(c.a),
