@@ -29,14 +29,15 @@ try {
   const pendingLines = await redis.lrange(key, 0, -1)
 
   await engine.note(id, { kind: 'viewed', actor: { channel: 'dashboard', actor: 'ana' }, data: { via: 'dashboard' } })
+  await engine.answer({ id, by: ana, response: { approved: 'yes' }, via: 'email' })
   await engine.answer({ id, by: ana, response: { approved: true, note: 'duplicate charge confirmed' }, via: 'email' })
   await engine.note(id, { kind: 'resumed', actor: { channel: 'system', actor: 'webhook' }, data: { target: 'webhook', messageId: `msg_${id}`, attempt: 1, status: 200 } })
   const lines = await redis.lrange(key, 0, -1)
   const finishedBytes = await redis.memory('USAGE', key, 'SAMPLES', 0)
 
-  const kinds = ['created', 'delivered (dashboard)', 'delivered (email)', 'viewed', 'answered', 'resumed']
+  const kinds = ['created', 'delivered (dashboard)', 'delivered (email)', 'viewed', 'refused (invalid answer)', 'answered', 'resumed']
   console.log(`pending refund checkpoint (created + 2 × delivered): MEMORY USAGE of the audit list = ${pendingBytes} B, entries ${pendingLines.map((l) => Buffer.byteLength(l)).join(' + ')} B`)
-  console.log(`after a view, an answer and a resume: MEMORY USAGE = ${finishedBytes} B`)
+  console.log(`after a view, an invalid answer, an answer and a resume: MEMORY USAGE = ${finishedBytes} B`)
   console.log('\n| entry | stored bytes |\n|---|---:|')
   lines.forEach((line, i) => console.log(`| ${kinds[i] ?? '?'} | ${Buffer.byteLength(line)} |`))
   if (process.argv.includes('--show')) for (const line of lines) console.log(line)
