@@ -15,6 +15,8 @@ export interface TimerJob {
 export interface ResumeJob {
   checkpointId: string
   state: TerminalState
+  /** An operator's forced re-drive: resume again although the audit records a resume. */
+  force?: true
 }
 
 export interface VerifyJob {

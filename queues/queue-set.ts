@@ -1,13 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq'
 import type { Redis } from 'ioredis'
 
-/**
- * Kept completed jobs are what makes re-dispatch harmless: BullMQ refuses a job id it still
- * holds. An hour is far longer than the sweeper's window, and short enough to cost little.
- */
-export const KEEP_COMPLETED = { age: 60 * 60 }
-export const KEEP_FAILED = { age: 60 * 60 * 24 * 14 }
-
 /** Every queue Holdpoint owns, opened once per process over one shared connection. */
 export class QueueSet {
   private readonly queues = new Map<string, Queue>()
@@ -27,11 +20,9 @@ export class QueueSet {
   get(name: string): Queue {
     let queue = this.queues.get(name)
     if (!queue) {
-      queue = new Queue(name, {
-        connection: this.connection,
-        prefix: this.prefix,
-        defaultJobOptions: { removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED },
-      })
+      // No default job options: how long a finished job stays is its worker's setting
+      // (plugins/worker-options.ts), so no job stores them.
+      queue = new Queue(name, { connection: this.connection, prefix: this.prefix })
       queue.on('error', (error) => this.onError(error, name))
       this.queues.set(name, queue)
     }

@@ -2,7 +2,8 @@ import { Worker, type Job } from 'bullmq'
 import { EventRefused } from '../../engine/errors.js'
 import type { TimerJob } from '../../plugins/job-data.js'
 import { TIMERS_QUEUE } from '../../plugins/queue-names.js'
-import { lockSettings, type WorkerDeps } from './worker-deps.js'
+import { DROP_COMPLETED, workerOptions } from '../../plugins/worker-options.js'
+import type { WorkerDeps } from './worker-deps.js'
 
 /**
  * Fires deadlines. A firing is just another event through the machine: one that no longer
@@ -23,7 +24,7 @@ export function createTimerWorker(deps: WorkerDeps): Worker<TimerJob> {
         throw error
       }
     },
-    { connection: deps.connection, prefix: deps.prefix, ...lockSettings(deps), concurrency: deps.concurrency ?? 50 },
+    { connection: deps.connection, prefix: deps.prefix, ...workerOptions(deps.jobLockMs), ...DROP_COMPLETED, concurrency: deps.concurrency ?? 50 },
   )
   worker.on('error', (error) => log.error({ err: error }, 'timer worker error'))
   return worker

@@ -256,7 +256,7 @@ async function measureMemory(): Promise<void> {
     for (const [k, v] of rows) process.stdout.write(`  ${String(Math.round(v / n)).padStart(6)}  ${k}\n`)
     const oneTimer = (await admin.keys(`${PREFIX}:timers:cp_*`))[0]
     if (oneTimer) {
-      const fields = (await admin.hgetall(oneTimer)) as Record<string, string>
+      const fields = (await admin.hgetall(oneTimer))
       process.stdout.write(`\na timer job (${oneTimer.length} B id): ${Object.entries(fields).map(([f, v]) => `${f}=${v.length}`).join(' ')}\n  data ${fields.data}\n  opts ${JSON.stringify(fields.opts)}\n`)
     }
   } finally {
@@ -281,7 +281,7 @@ async function measureIdle(): Promise<void> {
       if (role.server) await api(hp, 'POST', '/v1/checkpoints', refund(e.hook.url))
       await sleep(5000)
       const before = await commandCalls(admin)
-      const { tally } = await monitored(e.redis.url, queueNames(PLUGINS), () => sleep(seconds * 1000))
+      const { tally } = await monitored(e.redis.url, queueNames(PLUGINS), async () => void (await sleep(seconds * 1000)))
       const calls = (await commandCalls(admin)) - before - 1
       process.stdout.write(`\nidle ${role.name}: ${(calls / seconds).toFixed(2)} commands/s over ${seconds} s\n`)
       for (const [k, v] of [...tally.entries()].sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${(v / seconds).toFixed(2).padStart(6)}/s  ${k}\n`)
