@@ -2,12 +2,12 @@ import type { EffectDispatcher } from '../engine/engine.js'
 import type { OutboxEntry } from '../engine/checkpoint-store.js'
 import type { StoredRequest } from '../engine/stored-request.js'
 import type { Effect } from '../machine/types.js'
-import type { DeliverJob, ResumeJob, TimerJob, VerifyJob } from '../plugins/job-data.js'
+import { timerJobName, type DeliverJob, type ResumeJob, type TimerJob, type VerifyJob } from '../plugins/job-data.js'
 import { BATCH_GATHER_MS } from './batch-gather.js'
 import { jobIds } from './job-ids.js'
 import { channelOfRecipient, deliveryQueue, RESUME_QUEUE, TIMERS_QUEUE, VERIFY_QUEUE } from '../plugins/queue-names.js'
 import type { QueueSet } from './queue-set.js'
-import { DELIVERY_JOB, RESUME_JOB, TIMER_JOB, VERIFY_JOB } from './retry-policy.js'
+import { DELIVERY_JOB, RESUME_JOB, VERIFY_JOB } from './retry-policy.js'
 
 /**
  * Turns an outbox entry into BullMQ jobs. Every job id is derived from the checkpoint and
@@ -69,9 +69,9 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
         return
       }
       case 'schedule': {
-        const data: TimerJob = { checkpointId: id, timer: effect.timer, dueAt: effect.at }
+        const data: TimerJob = { id, at: effect.at }
         const delay = Math.max(0, effect.at - this.clock())
-        await this.queues.add(TIMERS_QUEUE, effect.timer, data, { ...TIMER_JOB, delay, jobId: jobIds.timer(id, effect.timer, effect.at) })
+        await this.queues.add(TIMERS_QUEUE, timerJobName(effect.timer), data, { delay, jobId: jobIds.timer(id, effect.timer, effect.at) })
         return
       }
       case 'cancelTimer': {

@@ -246,7 +246,8 @@ async function measureMemory(): Promise<void> {
       let pattern: string
       if (queue) {
         const tail = rest.slice(queue.length + 1)
-        pattern = /^cp_/.test(tail) ? `${queue}:<job id> (job hash)` : `${queue}:${tail}`
+        const known = ['wait', 'active', 'delayed', 'completed', 'failed', 'events', 'meta', 'id', 'marker', 'stalled-check', 'prioritized', 'pc', 'stalled', 'paused', 'repeat']
+        pattern = known.includes(tail) ? `${queue}:${tail}` : `${queue}:<job id> (job hash)`
       } else pattern = rest.replace(/cp_[A-Za-z0-9_-]+/g, '<id>').replace(/\{[^}]*\}/g, '{…}').replace(/<[^>]*@[^>]*>/g, '<message id>')
       add(byPattern, pattern, delta)
     }
@@ -254,7 +255,7 @@ async function measureMemory(): Promise<void> {
     const total = rows.reduce((s, [, v]) => s + v, 0)
     process.stdout.write(`\n${n} pending checkpoints (dashboard + email, delivered, 24 h deadline): used_memory +${Math.round((usedAfter - usedBefore) / n)} B each, MEMORY USAGE by key pattern +${Math.round(total / n)} B each\n`)
     for (const [k, v] of rows) process.stdout.write(`  ${String(Math.round(v / n)).padStart(6)}  ${k}\n`)
-    const oneTimer = (await admin.keys(`${PREFIX}:timers:cp_*`))[0]
+    const oneTimer = (await admin.zrange(`${PREFIX}:timers:delayed`, 0, 0)).map((id) => `${PREFIX}:timers:${id}`)[0]
     if (oneTimer) {
       const fields = (await admin.hgetall(oneTimer))
       process.stdout.write(`\na timer job (${oneTimer.length} B id): ${Object.entries(fields).map(([f, v]) => `${f}=${v.length}`).join(' ')}\n  data ${fields.data}\n  opts ${JSON.stringify(fields.opts)}\n`)
