@@ -1,16 +1,25 @@
 import type { WorkerOptions } from 'bullmq'
 
+/**
+ * How long an idle worker blocks on its queue's wake-up marker (BullMQ's `drainDelay`, in
+ * seconds; BullMQ's default is 5). Adding a job, promoting a delayed one or retrying one
+ * writes the marker, which ends the block at once, so this only sets how often an idle queue
+ * is polled anyway: a BZPOPMIN and a moveToActive script of seven commands each time. A queue
+ * with delayed jobs (pending deadlines) is still polled every 10 s, BullMQ's ceiling.
+ */
+export const IDLE_BLOCK_SECONDS = 30
+
 /** Failed jobs stay two weeks: Bull Board and `POST …/resume` re-drive them under the same id. */
 const KEEP_FAILED_SECONDS = 14 * 24 * 60 * 60
 
-export type SharedWorkerOptions = Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount'>
+export type SharedWorkerOptions = Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'maxStalledCount' | 'drainDelay'>
 
 /**
  * Settings every Holdpoint worker shares. Stalled-job detection follows the lock
  * (HOLDPOINT_JOB_LOCK_MS): a killed worker's job is retried within about two locks.
  */
 export function workerOptions(jobLockMs: number): SharedWorkerOptions {
-  return { lockDuration: jobLockMs, stalledInterval: jobLockMs, maxStalledCount: 5 }
+  return { lockDuration: jobLockMs, stalledInterval: jobLockMs, maxStalledCount: 5, drainDelay: IDLE_BLOCK_SECONDS }
 }
 
 /**

@@ -25,6 +25,9 @@ export const noGroups: RecipientExpander = (recipients) => Promise.resolve(recip
  */
 export type InlineDelivery = (checkpointId: string, recipient: string) => Promise<void>
 
+/** The channel delivered inline: with an InlineDelivery its queue never gets a job (no worker waits on it). */
+export const INLINE_CHANNEL = 'dashboard'
+
 export class BullmqEffectDispatcher implements EffectDispatcher {
   constructor(
     private readonly queues: QueueSet,
@@ -48,8 +51,8 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
         const jobName = effect.type === 'publishUpdate' ? 'update' : effect.type
         // The dashboard is live through the commit's pub/sub message: it needs no update job,
         // and with an inline recorder no delivery job either.
-        if (effect.type === 'deliver' && this.deliverInline && effect.recipients.includes('dashboard')) await this.deliverInline(id, 'dashboard')
-        const wanted = effect.type === 'deliver' && !this.deliverInline ? effect.recipients : effect.recipients.filter((r) => r !== 'dashboard')
+        if (effect.type === 'deliver' && this.deliverInline && effect.recipients.includes(INLINE_CHANNEL)) await this.deliverInline(id, INLINE_CHANNEL)
+        const wanted = effect.type === 'deliver' && !this.deliverInline ? effect.recipients : effect.recipients.filter((r) => r !== INLINE_CHANNEL)
         const recipients = await this.expand(wanted)
         await Promise.all(
           recipients.map(async (recipient) => {
