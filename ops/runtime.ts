@@ -246,7 +246,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
       capabilities,
       publicUrl: config.publicUrl,
       bodyLimit: config.bodyLimit,
-      redriver: new ResumeRedriver(queues),
+      redriver: new ResumeRedriver(queues, store),
       redis,
       registry: metrics.registry,
       workersAlive: () => workersAlive(redis, config.keyPrefix),

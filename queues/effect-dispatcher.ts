@@ -2,12 +2,12 @@ import type { EffectDispatcher } from '../engine/engine.js'
 import type { OutboxEntry } from '../engine/checkpoint-store.js'
 import type { StoredRequest } from '../engine/stored-request.js'
 import type { Effect } from '../machine/types.js'
-import type { DeliverJob, ResumeJob, TimerJob, VerifyJob } from '../plugins/job-data.js'
+import { timerJobName, type DeliverJob, type ResumeJob, type TimerJob, type VerifyJob } from '../plugins/job-data.js'
 import { BATCH_GATHER_MS } from './batch-gather.js'
 import { jobIds } from './job-ids.js'
 import { channelOfRecipient, deliveryQueue, RESUME_QUEUE, TIMERS_QUEUE, VERIFY_QUEUE } from '../plugins/queue-names.js'
 import type { QueueSet } from './queue-set.js'
-import { DELIVERY_JOB, RESUME_JOB, TIMER_JOB, VERIFY_JOB } from './retry-policy.js'
+import { DELIVERY_JOB, RESUME_JOB, VERIFY_JOB } from './retry-policy.js'
 
 /**
  * Turns an outbox entry into BullMQ jobs. Every job id is derived from the checkpoint and
@@ -24,6 +24,9 @@ export const noGroups: RecipientExpander = (recipients) => Promise.resolve(recip
  * in place, so a crash here is retried by the sweeper like any other effect.
  */
 export type InlineDelivery = (checkpointId: string, recipient: string) => Promise<void>
+
+/** The channel delivered inline: with an InlineDelivery its queue never gets a job (no worker waits on it). */
+export const INLINE_CHANNEL = 'dashboard'
 
 export class BullmqEffectDispatcher implements EffectDispatcher {
   constructor(
@@ -48,8 +51,8 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
         const jobName = effect.type === 'publishUpdate' ? 'update' : effect.type
         // The dashboard is live through the commit's pub/sub message: it needs no update job,
         // and with an inline recorder no delivery job either.
-        if (effect.type === 'deliver' && this.deliverInline && effect.recipients.includes('dashboard')) await this.deliverInline(id, 'dashboard')
-        const wanted = effect.type === 'deliver' && !this.deliverInline ? effect.recipients : effect.recipients.filter((r) => r !== 'dashboard')
+        if (effect.type === 'deliver' && this.deliverInline && effect.recipients.includes(INLINE_CHANNEL)) await this.deliverInline(id, INLINE_CHANNEL)
+        const wanted = effect.type === 'deliver' && !this.deliverInline ? effect.recipients : effect.recipients.filter((r) => r !== INLINE_CHANNEL)
         const recipients = await this.expand(wanted)
         await Promise.all(
           recipients.map(async (recipient) => {
@@ -69,9 +72,9 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
         return
       }
       case 'schedule': {
-        const data: TimerJob = { checkpointId: id, timer: effect.timer, dueAt: effect.at }
+        const data: TimerJob = { id, at: effect.at }
         const delay = Math.max(0, effect.at - this.clock())
-        await this.queues.add(TIMERS_QUEUE, effect.timer, data, { ...TIMER_JOB, delay, jobId: jobIds.timer(id, effect.timer, effect.at) })
+        await this.queues.add(TIMERS_QUEUE, timerJobName(effect.timer), data, { delay, jobId: jobIds.timer(id, effect.timer, effect.at) })
         return
       }
       case 'cancelTimer': {

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto'
+import type { TimerName } from '../machine/types.js'
 
 /**
  * Job ids derived from the checkpoint and the effect, so dispatching the same outbox entry
- * twice (the sweeper after a crash) adds nothing: BullMQ ignores a job id it already holds.
- * BullMQ forbids ':' in custom ids, hence '.' separators.
+ * twice (the sweeper after a crash) adds nothing while the first job is still waiting,
+ * delayed, active or failed: BullMQ ignores a job id it already holds. BullMQ forbids ':' in
+ * custom ids, hence '.' separators. Ids start with `<checkpoint id>.` (the archiver finds a
+ * checkpoint's jobs by it), except timers': see `timer`.
  */
 const short = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 16)
 
@@ -12,6 +15,12 @@ export const jobIds = {
   update: (checkpointId: string, version: number, recipient: string) => `${checkpointId}.u${version}.${short(recipient)}`,
   remind: (checkpointId: string, version: number, recipient: string) => `${checkpointId}.r${version}.${short(recipient)}`,
   verify: (checkpointId: string, attempt: number) => `${checkpointId}.v${attempt}`,
-  timer: (checkpointId: string, timer: string, at: number) => `${checkpointId}.t.${timer}.${at}`,
+  /**
+   * A pending deadline is kept for days, and BullMQ stores its id in the job's options: a
+   * short id keeps every field of the job hash within Redis's compact encoding (values of at
+   * most 64 bytes by default; about 280 bytes a job instead of 690). The job's data and name
+   * say which checkpoint and timer it is (plugins/job-data.ts).
+   */
+  timer: (checkpointId: string, timer: TimerName, at: number) => `t${short(`${checkpointId}|${timer}|${at}`)}`,
   resume: (checkpointId: string) => `${checkpointId}.resume`,
 }

@@ -1,12 +1,16 @@
-import { Queue, type JobsOptions } from 'bullmq'
+import { Queue, type JobsOptions, type QueueOptions } from 'bullmq'
 import type { Redis } from 'ioredis'
+import { INTAKE_QUEUE } from '../plugins/queue-names.js'
 
 /**
- * Kept completed jobs are what makes re-dispatch harmless: BullMQ refuses a job id it still
- * holds. An hour is far longer than the sweeper's window, and short enough to cost little.
+ * Every job writes 4-5 entries to its queue's event stream (added, waiting, active,
+ * completed, drained), which BullMQ caps at about 10,000 by default. Nothing in Holdpoint reads
+ * the internal queues' streams (metrics and Bull Board read job states, workers their own
+ * events), so they are cut to about this many entries. Redis trims whole stream nodes
+ * (100 entries each), so a stream holds between this many and 100 more. The intake queue keeps
+ * BullMQ's default: its producers may wait for their job's result through its events.
  */
-export const KEEP_COMPLETED = { age: 60 * 60 }
-export const KEEP_FAILED = { age: 60 * 60 * 24 * 14 }
+export const EVENTS_MAX_LEN = 100
 
 /** Every queue Holdpoint owns, opened once per process over one shared connection. */
 export class QueueSet {
@@ -27,11 +31,10 @@ export class QueueSet {
   get(name: string): Queue {
     let queue = this.queues.get(name)
     if (!queue) {
-      queue = new Queue(name, {
-        connection: this.connection,
-        prefix: this.prefix,
-        defaultJobOptions: { removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED },
-      })
+      // No default job options: how long a finished job stays is its worker's setting
+      // (plugins/worker-options.ts), so no job stores them.
+      const streams: Pick<QueueOptions, 'streams'> = name === INTAKE_QUEUE ? {} : { streams: { events: { maxLen: EVENTS_MAX_LEN } } }
+      queue = new Queue(name, { connection: this.connection, prefix: this.prefix, ...streams })
       queue.on('error', (error) => this.onError(error, name))
       this.queues.set(name, queue)
     }

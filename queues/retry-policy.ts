@@ -18,7 +18,15 @@ export function resumeBackoffMs(attemptsMade: number, firstDelayMs = RESUME_FIRS
 }
 
 export const DELIVERY_JOB: JobsOptions = { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } }
-export const TIMER_JOB: JobsOptions = { attempts: 10, backoff: { type: 'exponential', delay: 1_000 } }
+/**
+ * Timers retry in their worker (moved back to delayed, spending no BullMQ attempt), so a
+ * pending deadline stores no attempts or backoff: 1 s doubling to 5 min, failing for good
+ * after 20 starts (about an hour), when an operator can retry it from Bull Board.
+ */
+export const TIMER_MAX_STARTS = 20
+export function timerRetryDelayMs(started: number): number {
+  return Math.min(5 * 60_000, 1_000 * 2 ** Math.max(0, started - 1))
+}
 export const RESUME_JOB: JobsOptions = { attempts: RESUME_ATTEMPTS, backoff: RESUME_BACKOFF }
 /** Verification: provider outages and 429s retry with backoff and never count as an attempt. */
 export const VERIFY_JOB: JobsOptions = { attempts: 12, backoff: { type: 'exponential', delay: 2_000 } }

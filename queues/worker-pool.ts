@@ -8,10 +8,16 @@ import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { Keys } from '../engine/keys.js'
 import type { Archiver } from './archiver.js'
+import { INLINE_CHANNEL } from './effect-dispatcher.js'
 
+/**
+ * One ZRANGEBYSCORE every 2 s per worker process (0.5 commands/s idle) bounds how long a crash
+ * between commit and dispatch delays an effect: about 3 to 5 s.
+ */
 const SWEEP_EVERY_MS = 2_000
 /** Entries younger than this are still being dispatched by the process that committed them. */
 const SWEEP_AFTER_MS = 3_000
+/** Two commands every 5 s; `/readyz` and `holdpoint health` see a dead worker within 15 s. */
 const HEARTBEAT_EVERY_MS = 5_000
 const HEARTBEAT_TTL_MS = 15_000
 
@@ -35,7 +41,8 @@ export class WorkerPool {
   }
 
   start(): void {
-    const channels = [...this.deps.channels.names()]
+    // The dashboard is delivered inline by the dispatcher: its queue never gets a job to wait for.
+    const channels = [...this.deps.channels.names()].filter((c) => c !== INLINE_CHANNEL)
     this.workers = [
       createIntakeWorker(this.deps),
       createTimerWorker(this.deps),
@@ -78,7 +85,8 @@ export class WorkerPool {
 
   private async beat(): Promise<void> {
     const now = Date.now()
-    await this.redis.multi().zadd(this.keys.workers, now + HEARTBEAT_TTL_MS, this.id).zremrangebyscore(this.keys.workers, '-inf', now).exec()
+    // Two independent writes: no transaction needed (MULTI/EXEC would double the commands).
+    await this.redis.pipeline().zadd(this.keys.workers, now + HEARTBEAT_TTL_MS, this.id).zremrangebyscore(this.keys.workers, '-inf', now).exec()
   }
 
   /** Stops taking jobs, lets running ones finish (BullMQ returns unfinished ones to the queue). */

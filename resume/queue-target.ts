@@ -25,7 +25,8 @@ export function queueTarget(connection: Redis, holdpointPrefix: string, ownQueue
     const key = `${prefix}\u0000${name}`
     let queue = queues.get(key)
     if (!queue) {
-      queue = new Queue(name, { connection, prefix })
+      // The agent's queue: its settings (event stream length, version) are the agent's to write.
+      queue = new Queue(name, { connection, prefix, skipMetasUpdate: true })
       // Errors surface through add(); this only keeps an idle connection error from crashing.
       queue.on('error', () => undefined)
       queues.set(key, queue)

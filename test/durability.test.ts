@@ -6,6 +6,7 @@ import { Keyring, parseSecretKeys } from '../engine/keyring.js'
 import { validateCreate } from '../engine/validate-create.js'
 import { approvalSchema, deleteKeys, eventually, randomPrefix, startHoldpoint, testRedisUrl, testSecrets, type TestHoldpoint } from './support/holdpoint.js'
 import { startRedisServer, type RedisProcess } from './support/redis-process.js'
+import { startSmtpSink } from './support/smtp-sink.js'
 import { spawnHoldpoint, type HoldpointProcess } from './support/spawn-holdpoint.js'
 import { WebhookReceiver } from './support/webhook-receiver.js'
 
@@ -62,6 +63,54 @@ describe('durability', () => {
     expect((await hp.api('GET', `/v1/checkpoints/${timed.id}`)).body.state).toBe('expired')
     await eventually(async () => (await redis.hlen(`${env.HOLDPOINT_KEY_PREFIX}:outbox`)) === 0)
   })
+
+  it('sends one mail and one webhook when every outbox entry is dispatched again after its jobs completed', async () => {
+    const sink = await startSmtpSink()
+    cleanup.push(() => sink.close())
+    const receiver = await webhookReceiver()
+    const hp = await holdpoint({ env: { ...sharedEnv(), SMTP_URL: sink.url, HOLDPOINT_EMAIL_FROM: 'Holdpoint <holdpoint@example.test>' } })
+    // A process killed right after adding the jobs, before clearing the outbox entry, again
+    // and again: every sweep (every 2 s, entries older than 3 s) dispatches each entry anew,
+    // long after its jobs completed and were removed.
+    const store = hp.runtime.engine.store
+    const clear = store.clearOutbox.bind(store)
+    const dispatched = new Map<string, number>()
+    store.clearOutbox = (id, version) => {
+      dispatched.set(`${id}|${version}`, (dispatched.get(`${id}|${version}`) ?? 0) + 1)
+      return Promise.resolve()
+    }
+    const created = await hp.api('POST', '/v1/checkpoints', {
+      task: 'Refund $250?',
+      responseSchema: approvalSchema,
+      notify: ['dashboard', 'email:ana@example.com'],
+      resume: { webhook: { url: receiver.url } },
+    })
+    const id = created.body.id as string
+    const dispatchesOf = (version: number) => dispatched.get(`${id}|${version}`) ?? 0
+    await eventually(async () => (await hp.api('GET', `/v1/checkpoints/${id}`)).body.deliveredTo?.includes('email:ana@example.com'))
+    // The create entry (deliver + deadline) dispatched twice more while the checkpoint is open.
+    await eventually(async () => dispatchesOf(1) >= 3, 15_000)
+    expect((await hp.api('POST', `/v1/checkpoints/${id}/response`, { response: { approved: true }, actor: 'ana' })).status).toBe(200)
+    const final = (await hp.api('GET', `/v1/checkpoints/${id}`)).body.version as number
+    await eventually(async () => receiver.received.length === 1 && sink.to('ana@example.com').length === 2)
+    await eventually(async () => (await auditKinds(hp, id)).includes('resumed'))
+    // The answer's entry (outcome mail, resume, cancelled deadline) dispatched twice more after its jobs completed.
+    await eventually(async () => dispatchesOf(final) >= 3, 15_000)
+    store.clearOutbox = clear
+    await eventually(async () => (await hp.redis.hlen(`${hp.prefix}:outbox`)) === 0, 10_000)
+    await new Promise((r) => setTimeout(r, 500))
+
+    expect(sink.to('ana@example.com').map((m) => (m.messageId?.includes('.outcome@') ? 'outcome' : 'request'))).toEqual(['request', 'outcome'])
+    expect(receiver.received).toHaveLength(1)
+    const kinds = await auditKinds(hp, id)
+    expect(kinds.filter((k) => k === 'delivered')).toHaveLength(2)
+    expect(kinds.filter((k) => k === 'resumed')).toHaveLength(1)
+    // Nothing is left that would act later, but the deadline the create entry scheduled anew, which the machine will refuse.
+    for (const queue of hp.runtime.queues.all()) {
+      const jobs = await queue.getJobs(['waiting', 'active', 'delayed', 'failed', 'completed'])
+      expect(jobs.filter((j) => j.data.checkpointId === id || j.id?.startsWith(`${id}.`)).map((j) => `${queue.name}:${j.name}`).filter((j) => !j.startsWith('timers:'))).toEqual([])
+    }
+  }, 60_000)
 
   it('lets exactly one of 50 concurrent answers win; the rest get 409 and one resume is sent', async () => {
     const receiver = await webhookReceiver()

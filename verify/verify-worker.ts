@@ -5,6 +5,7 @@ import { CheckpointNotFound, EventRefused } from '../engine/errors.js'
 import { valueProblems } from '../engine/json-schema.js'
 import type { VerifyJob } from '../plugins/job-data.js'
 import { VERIFY_QUEUE } from '../plugins/queue-names.js'
+import { DROP_COMPLETED, workerOptions } from '../plugins/worker-options.js'
 import { VerifierMisconfigured, VerifierUnavailable } from './verdict.js'
 import type { VerifierSet } from './verifier-set.js'
 import { verifyInputOf } from './verify-input.js'
@@ -81,9 +82,8 @@ export function createVerifyWorker(opts: VerifyWorkerOptions): Worker<VerifyJob>
   const worker = new Worker<VerifyJob>(VERIFY_QUEUE, processJob, {
     connection: opts.connection,
     prefix: opts.prefix,
-    lockDuration: opts.lockMs,
-    stalledInterval: opts.lockMs,
-    maxStalledCount: 5,
+    ...workerOptions(opts.lockMs),
+    ...DROP_COMPLETED,
     concurrency: 10,
   })
   worker.on('failed', (job, error) => {

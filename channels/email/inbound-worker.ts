@@ -1,6 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq'
 import type { Logger } from 'pino'
 import { VerifierUnavailable } from '../../plugins/free-text-reader.js'
+import { workerOptions } from '../../plugins/worker-options.js'
 import { INBOUND_QUEUE, type InboundMessages, type MessageJob } from './inbound-queue.js'
 import type { ImapReader } from './imap-reader.js'
 
@@ -38,7 +39,7 @@ export function createInboundWorker(deps: InboundWorkerDeps): Worker {
           throw new UnrecoverableError(`unknown email job ${job.name}`)
       }
     },
-    { connection: deps.connection, prefix: deps.prefix, concurrency: 4, lockDuration: deps.lockMs, stalledInterval: deps.lockMs, maxStalledCount: 5 },
+    { connection: deps.connection, prefix: deps.prefix, concurrency: 4, ...workerOptions(deps.lockMs) },
   )
   worker.on('failed', (job, error) => {
     // The error's name only: a message's words or addresses never reach the log.

@@ -1,6 +1,7 @@
 import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq'
 import type { Logger } from 'pino'
 import { PermanentDeliveryError, RetryAfterError } from '../../plugins/channel.js'
+import { keepCompleted, workerOptions } from '../../plugins/worker-options.js'
 import type { InteractionHandlers } from './interaction-handlers.js'
 import { SLACK_INTERACTIONS_QUEUE, type InteractionJob } from './interaction-jobs.js'
 
@@ -34,8 +35,9 @@ export function createInteractionWorker(handlers: InteractionHandlers, opts: Int
   const worker = new Worker<InteractionJob>(SLACK_INTERACTIONS_QUEUE, process, {
     connection: opts.connection,
     prefix: opts.prefix,
-    lockDuration: opts.lockMs,
-    stalledInterval: opts.lockMs,
+    ...workerOptions(opts.lockMs),
+    // A retried Slack request or a re-run step finds its job for an hour and adds nothing.
+    ...keepCompleted(60 * 60),
     concurrency: 10,
   })
   worker.on('failed', (job, error) => {

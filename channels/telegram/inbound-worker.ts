@@ -2,6 +2,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq'
 import type { Api } from 'node-telegram-bot-api'
 import type { Logger } from 'pino'
 import { PermanentDeliveryError, RetryAfterError } from '../../plugins/channel.js'
+import { workerOptions } from '../../plugins/worker-options.js'
 import { callBot } from './bot-api.js'
 import { INBOUND_QUEUE, type AnswerCall, type InboundUpdate } from './inbound-queue.js'
 import type { TelegramPoller } from './poller.js'
@@ -54,7 +55,7 @@ export function createInboundWorker(deps: InboundWorkerDeps): Worker {
           throw new UnrecoverableError(`unknown telegram job ${job.name}`)
       }
     },
-    { connection: deps.connection, prefix: deps.prefix, concurrency: 10, lockDuration: deps.lockMs, stalledInterval: deps.lockMs, maxStalledCount: 5 },
+    { connection: deps.connection, prefix: deps.prefix, concurrency: 10, ...workerOptions(deps.lockMs) },
   )
   worker.on('failed', (job, error) => {
     if (job) log.warn({ jobId: job.id, name: job.name, attempt: job.attemptsMade, err: error.message }, 'telegram job failed')

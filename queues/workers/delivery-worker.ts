@@ -6,7 +6,8 @@ import { isTerminal } from '../../machine/types.js'
 import type { DeliverJob } from '../../plugins/job-data.js'
 import { channelOfRecipient, deliveryQueue } from '../../plugins/queue-names.js'
 import { deliverInBatch } from './batch-delivery.js'
-import { lockSettings, type WorkerDeps } from './worker-deps.js'
+import { DROP_COMPLETED, workerOptions } from '../../plugins/worker-options.js'
+import type { WorkerDeps } from './worker-deps.js'
 
 /**
  * One worker per channel queue, so a slow or failing channel never holds up the others.
@@ -65,7 +66,9 @@ export function createDeliveryWorker(channelName: string, deps: WorkerDeps): Wor
 
   const worker = new Worker<DeliverJob>(deliveryQueue(channelName), processJob, {
     connection: deps.connection,
-    prefix: deps.prefix, ...lockSettings(deps),
+    prefix: deps.prefix,
+    ...workerOptions(deps.jobLockMs),
+    ...DROP_COMPLETED,
     concurrency: deps.concurrency ?? 20,
   })
   worker.on('failed', (job, error) => {

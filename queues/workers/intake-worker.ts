@@ -4,7 +4,8 @@ import { IdempotencyConflict } from '../../engine/errors.js'
 import { ValidationFailed } from '../../engine/problems.js'
 import { validateCreate } from '../../engine/validate-create.js'
 import { INTAKE_QUEUE } from '../../plugins/queue-names.js'
-import { lockSettings, type WorkerDeps } from './worker-deps.js'
+import { workerOptions } from '../../plugins/worker-options.js'
+import type { WorkerDeps } from './worker-deps.js'
 
 /** Agents' token name for checkpoints created through the queue, in the audit. */
 export const INTAKE_PRINCIPAL = 'intake-queue'
@@ -12,7 +13,9 @@ export const INTAKE_PRINCIPAL = 'intake-queue'
 /**
  * The intake queue: `queue.add('create', body, { jobId })` creates a checkpoint exactly like
  * `POST /v1/checkpoints`, with the job id as idempotency key. Invalid bodies fail without
- * retries, with the same messages a 422 would carry.
+ * retries, with the same messages a 422 would carry. The producer's job options decide how
+ * long a finished job stays (its return value is the created checkpoint), so this worker sets
+ * none of its own.
  */
 export function createIntakeWorker(deps: WorkerDeps): Worker<unknown, CheckpointView> {
   const log = deps.logger.child({ queue: INTAKE_QUEUE })
@@ -35,7 +38,7 @@ export function createIntakeWorker(deps: WorkerDeps): Worker<unknown, Checkpoint
         throw error
       }
     },
-    { connection: deps.connection, prefix: deps.prefix, ...lockSettings(deps), concurrency: deps.concurrency ?? 20 },
+    { connection: deps.connection, prefix: deps.prefix, ...workerOptions(deps.jobLockMs), concurrency: deps.concurrency ?? 20 },
   )
   worker.on('error', (error) => log.error({ err: error }, 'intake worker error'))
   return worker

@@ -3,13 +3,16 @@ import type { ResumeJob } from '../../plugins/job-data.js'
 import { RESUME_QUEUE } from '../../plugins/queue-names.js'
 import { resumeEventOf, resumeMessageId } from '../../resume/resume-event.js'
 import { ResumeRejected } from '../../plugins/resume-target.js'
+import { wasResumed } from '../resume-record.js'
 import { RESUME_BACKOFF, resumeBackoffMs } from '../retry-policy.js'
-import { lockSettings, type WorkerDeps } from './worker-deps.js'
+import { DROP_COMPLETED, workerOptions } from '../../plugins/worker-options.js'
+import type { WorkerDeps } from './worker-deps.js'
 
 /**
  * Wakes the agent through its resume target, retrying with backoff for over a day. Success,
  * a refusal (410) and the final failure are each audited; a failed job stays in the failed
- * set, where an operator can re-drive it (API or Bull Board).
+ * set, where an operator can re-drive it (API or Bull Board). A completed job is not kept, so
+ * a resume already in the audit is not sent again unless an operator forces it.
  */
 export function createResumeWorker(deps: WorkerDeps): Worker<ResumeJob> {
   const { engine } = deps
@@ -23,6 +26,7 @@ export function createResumeWorker(deps: WorkerDeps): Worker<ResumeJob> {
     const targetName = Object.keys(spec)[0] ?? ''
     const target = deps.resumeTargets.get(targetName)
     if (!target) throw new UnrecoverableError(`resume target ${targetName} is not enabled`)
+    if (!job.data.force && (await wasResumed(engine.store, cp.id))) return 'already resumed'
     const messageId = resumeMessageId(cp.id)
     try {
       const { detail } = await target.resume(resumeEventOf(cp), spec, { messageId })
@@ -48,7 +52,9 @@ export function createResumeWorker(deps: WorkerDeps): Worker<ResumeJob> {
 
   const worker = new Worker<ResumeJob>(RESUME_QUEUE, processJob, {
     connection: deps.connection,
-    prefix: deps.prefix, ...lockSettings(deps),
+    prefix: deps.prefix,
+    ...workerOptions(deps.jobLockMs),
+    ...DROP_COMPLETED,
     concurrency: deps.concurrency ?? 20,
     settings: {
       backoffStrategy: (attemptsMade: number, type?: string) =>

@@ -21,8 +21,3 @@ export interface WorkerDeps {
   jobLockMs: number
   concurrency?: number
 }
-
-/** Stalled-job detection follows the lock: a killed worker's job is retried within ~2 locks. */
-export function lockSettings(deps: Pick<WorkerDeps, 'jobLockMs'>): { lockDuration: number; stalledInterval: number; maxStalledCount: number } {
-  return { lockDuration: deps.jobLockMs, stalledInterval: deps.jobLockMs, maxStalledCount: 5 }
-}
