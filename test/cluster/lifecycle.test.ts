@@ -3,6 +3,7 @@ import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { keySlot } from '../../engine/key-slot.js'
 import { INTAKE_QUEUE, TIMERS_QUEUE } from '../../plugins/queue-names.js'
+import { jobIds } from '../../queues/job-ids.js'
 import { resumeTargetsPlugin } from '../../resume/plugin.js'
 import { approvalSchema, eventually, startHoldpoint, type TestHoldpoint } from '../support/holdpoint.js'
 import { recordingChannel } from '../support/recording-channel.js'
@@ -118,6 +119,9 @@ describe('Holdpoint on a 3-master Redis Cluster', () => {
       onTimeout: { response: { approved: false } },
     })
     const id = created.body.id as string
+    // Its pending deadline went to the one sub-queue its shard maps to.
+    const queue = hp.runtime.queues.forCheckpoint(TIMERS_QUEUE, id)
+    expect(await queue.getJob(jobIds.timer(id, 'checkpoint.timeout', Date.parse(created.body.expiresAt as string)))).toBeDefined()
     await eventually(async () => email.calls.some((c) => c.checkpointId === id && c.recipient === 'email:lead@example.com'), 10_000)
     const timedOut = await eventually(async () => {
       const got = (await hp.api('GET', `/v1/checkpoints/${id}`)).body
@@ -125,9 +129,6 @@ describe('Holdpoint on a 3-master Redis Cluster', () => {
     }, 10_000)
     expect(timedOut.response).toEqual({ approved: false })
     expect(await kinds(id)).toEqual(expect.arrayContaining(['escalated', 'timed_out']))
-    // Its timer jobs went to the one sub-queue its shard maps to.
-    const queue = hp.runtime.queues.forCheckpoint(TIMERS_QUEUE, id)
-    expect(await queue.getJob(`${id}.t.checkpoint.escalate.${Date.parse(created.body.createdAt) + 1000}`)).toBeDefined()
   })
 
   it('creates checkpoints from the intake queue (a producer uses the queue’s hash-tagged prefix)', async () => {
