@@ -61,26 +61,26 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
             const jobId = jobIds[jobName](id, entry.version, recipient)
             // A batch member's request waits a moment for its siblings (queues/batch-gather.ts).
             const gather = jobName === 'deliver' && request.batch !== undefined && this.gathersBatches(channel) ? { delay: BATCH_GATHER_MS } : {}
-            await this.queues.add(deliveryQueue(channel), jobName, data, { ...DELIVERY_JOB, ...gather, jobId })
+            await this.queues.add(deliveryQueue(channel), id, jobName, data, { ...DELIVERY_JOB, ...gather, jobId })
           }),
         )
         return
       }
       case 'verify': {
         const data: VerifyJob = { checkpointId: id, attempt: effect.attempt }
-        await this.queues.add(VERIFY_QUEUE, 'verify', data, { ...VERIFY_JOB, jobId: jobIds.verify(id, effect.attempt) })
+        await this.queues.add(VERIFY_QUEUE, id, 'verify', data, { ...VERIFY_JOB, jobId: jobIds.verify(id, effect.attempt) })
         return
       }
       case 'schedule': {
         const data: TimerJob = { id, at: effect.at }
         const delay = Math.max(0, effect.at - this.clock())
-        await this.queues.add(TIMERS_QUEUE, timerJobName(effect.timer), data, { delay, jobId: jobIds.timer(id, effect.timer, effect.at) })
+        await this.queues.add(TIMERS_QUEUE, id, timerJobName(effect.timer), data, { delay, jobId: jobIds.timer(id, effect.timer, effect.at) })
         return
       }
       case 'cancelTimer': {
         // Removing is housekeeping: a timer that fires anyway is ignored by the machine.
         await this.queues
-          .get(TIMERS_QUEUE)
+          .forCheckpoint(TIMERS_QUEUE, id)
           .remove(jobIds.timer(id, effect.timer, effect.at))
           .catch(() => 0)
         return
@@ -88,7 +88,7 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
       case 'resume': {
         if (!request.resume) return
         const data: ResumeJob = { checkpointId: id, state: effect.state }
-        await this.queues.add(RESUME_QUEUE, effect.state, data, { ...RESUME_JOB, jobId: jobIds.resume(id) })
+        await this.queues.add(RESUME_QUEUE, id, effect.state, data, { ...RESUME_JOB, jobId: jobIds.resume(id) })
         return
       }
     }

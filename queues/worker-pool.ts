@@ -5,8 +5,9 @@ import { createResumeWorker } from './workers/resume-worker.js'
 import { createTimerWorker } from './workers/timer-worker.js'
 import type { WorkerDeps } from './workers/worker-deps.js'
 import { randomUUID } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../engine/redis-client.js'
 import { Keys } from '../engine/keys.js'
+import { deliveryQueue, RESUME_QUEUE, TIMERS_QUEUE } from '../plugins/queue-names.js'
 import type { Archiver } from './archiver.js'
 import { INLINE_CHANNEL } from './effect-dispatcher.js'
 
@@ -33,7 +34,7 @@ export class WorkerPool {
 
   constructor(
     private readonly deps: WorkerDeps,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     /** Retention; every worker process ticks it, the lease lets one at a time work. */
     private readonly archiver: { archiver: Archiver; everyMs: number } | null = null,
   ) {
@@ -45,9 +46,9 @@ export class WorkerPool {
     const channels = [...this.deps.channels.names()].filter((c) => c !== INLINE_CHANNEL)
     this.workers = [
       createIntakeWorker(this.deps),
-      createTimerWorker(this.deps),
-      createResumeWorker(this.deps),
-      ...channels.map((c) => createDeliveryWorker(c, this.deps)),
+      ...this.deps.queues.partsOf(TIMERS_QUEUE).map((queue) => createTimerWorker(this.deps, queue)),
+      ...this.deps.queues.partsOf(RESUME_QUEUE).map((queue) => createResumeWorker(this.deps, queue)),
+      ...channels.flatMap((c) => this.deps.queues.partsOf(deliveryQueue(c)).map((queue) => createDeliveryWorker(c, this.deps, queue))),
     ]
     this.every(SWEEP_EVERY_MS, async () => {
       const swept = await this.deps.engine.sweepOutbox(SWEEP_AFTER_MS)
@@ -101,6 +102,6 @@ export class WorkerPool {
   }
 }
 
-export async function workersAlive(redis: Redis, prefix: string): Promise<number> {
+export async function workersAlive(redis: RedisClient, prefix: string): Promise<number> {
   return redis.zcount(new Keys(prefix).workers, Date.now(), '+inf')
 }

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq'
-import type { Redis } from 'ioredis'
+import { hashTagOf } from '../engine/key-slot.js'
+import { isCluster, type RedisClient } from '../engine/redis-client.js'
 import { ResumeRejected, type ResumeTarget } from '../plugins/resume-target.js'
 
 /** BullMQ's own default prefix: what a service gets when it never set one. */
@@ -17,7 +18,7 @@ export interface QueueTarget extends ResumeTarget {
  * is named after the event type, carries the resume event as data, and its id is the resume
  * message id, so a retry or re-drive finds the job already there instead of adding another.
  */
-export function queueTarget(connection: Redis, holdpointPrefix: string, ownQueues: readonly string[]): QueueTarget {
+export function queueTarget(connection: RedisClient, holdpointPrefix: string, ownQueues: readonly string[]): QueueTarget {
   const queues = new Map<string, Queue>()
   const internal = new Set<string>(ownQueues)
 
@@ -40,6 +41,10 @@ export function queueTarget(connection: Redis, holdpointPrefix: string, ownQueue
       if (!('queue' in spec)) throw new Error('queueTarget called for another target')
       const prefix = spec.queue.prefix ?? BULLMQ_DEFAULT_PREFIX
       const { name } = spec.queue
+      // BullMQ on a Cluster: every key of the queue in one slot, so its prefix needs a hash tag.
+      if (isCluster(connection) && hashTagOf(`${prefix}:${name}:x`) === `${prefix}:${name}:x`) {
+        throw new ResumeRejected(`on Redis Cluster the queue's prefix needs a hash tag, e.g. "{${prefix}}" (and the agent's worker the same prefix)`, { queue: name, prefix })
+      }
       // An agent must not be able to feed Holdpoint's own queues (intake, timers, resume).
       if (prefix === holdpointPrefix && internal.has(name)) {
         throw new ResumeRejected(`queue ${name} is one of Holdpoint's own queues`, { queue: name, prefix })

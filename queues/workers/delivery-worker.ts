@@ -7,15 +7,16 @@ import type { DeliverJob } from '../../plugins/job-data.js'
 import { channelOfRecipient, deliveryQueue } from '../../plugins/queue-names.js'
 import { deliverInBatch } from './batch-delivery.js'
 import { DROP_COMPLETED, workerOptions } from '../../plugins/worker-options.js'
-import type { WorkerDeps } from './worker-deps.js'
+import { queueAt, type WorkerDeps } from './worker-deps.js'
 
 /**
  * One worker per channel queue, so a slow or failing channel never holds up the others.
  * `deliver` jobs send the request and record `delivered`; `update` jobs refresh a message.
  */
-export function createDeliveryWorker(channelName: string, deps: WorkerDeps): Worker<DeliverJob> {
+/** `queue`: the channel's delivery queue, or one of its sub-queues on a Cluster. */
+export function createDeliveryWorker(channelName: string, deps: WorkerDeps, queue: string = deliveryQueue(channelName)): Worker<DeliverJob> {
   const { engine, logger } = deps
-  const log = logger.child({ queue: deliveryQueue(channelName) })
+  const log = logger.child({ queue })
 
   async function processJob(job: Job<DeliverJob>, token?: string): Promise<string> {
     const { checkpointId, recipient } = job.data
@@ -64,9 +65,8 @@ export function createDeliveryWorker(channelName: string, deps: WorkerDeps): Wor
     return 'delivered'
   }
 
-  const worker = new Worker<DeliverJob>(deliveryQueue(channelName), processJob, {
-    connection: deps.connection,
-    prefix: deps.prefix,
+  const worker = new Worker<DeliverJob>(queue, processJob, {
+    ...queueAt(deps, queue),
     ...workerOptions(deps.jobLockMs),
     ...DROP_COMPLETED,
     concurrency: deps.concurrency ?? 20,

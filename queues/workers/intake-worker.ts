@@ -5,7 +5,7 @@ import { ValidationFailed } from '../../engine/problems.js'
 import { validateCreate } from '../../engine/validate-create.js'
 import { INTAKE_QUEUE } from '../../plugins/queue-names.js'
 import { workerOptions } from '../../plugins/worker-options.js'
-import type { WorkerDeps } from './worker-deps.js'
+import { queueAt, type WorkerDeps } from './worker-deps.js'
 
 /** Agents' token name for checkpoints created through the queue, in the audit. */
 export const INTAKE_PRINCIPAL = 'intake-queue'
@@ -38,7 +38,7 @@ export function createIntakeWorker(deps: WorkerDeps): Worker<unknown, Checkpoint
         throw error
       }
     },
-    { connection: deps.connection, prefix: deps.prefix, ...workerOptions(deps.jobLockMs), concurrency: deps.concurrency ?? 20 },
+    { ...queueAt(deps, INTAKE_QUEUE), ...workerOptions(deps.jobLockMs), concurrency: deps.concurrency ?? 20 },
   )
   worker.on('error', (error) => log.error({ err: error }, 'intake worker error'))
   return worker

@@ -6,7 +6,7 @@ import { ResumeRejected } from '../../plugins/resume-target.js'
 import { wasResumed } from '../resume-record.js'
 import { RESUME_BACKOFF, resumeBackoffMs } from '../retry-policy.js'
 import { DROP_COMPLETED, workerOptions } from '../../plugins/worker-options.js'
-import type { WorkerDeps } from './worker-deps.js'
+import { queueAt, type WorkerDeps } from './worker-deps.js'
 
 /**
  * Wakes the agent through its resume target, retrying with backoff for over a day. Success,
@@ -14,9 +14,10 @@ import type { WorkerDeps } from './worker-deps.js'
  * set, where an operator can re-drive it (API or Bull Board). A completed job is not kept, so
  * a resume already in the audit is not sent again unless an operator forces it.
  */
-export function createResumeWorker(deps: WorkerDeps): Worker<ResumeJob> {
+/** `queue`: the resume queue, or one of its sub-queues on a Cluster. */
+export function createResumeWorker(deps: WorkerDeps, queue: string = RESUME_QUEUE): Worker<ResumeJob> {
   const { engine } = deps
-  const log = deps.logger.child({ queue: RESUME_QUEUE })
+  const log = deps.logger.child({ queue })
 
   async function processJob(job: Job<ResumeJob>): Promise<string> {
     const cp = await engine.get(job.data.checkpointId)
@@ -50,9 +51,8 @@ export function createResumeWorker(deps: WorkerDeps): Worker<ResumeJob> {
     }
   }
 
-  const worker = new Worker<ResumeJob>(RESUME_QUEUE, processJob, {
-    connection: deps.connection,
-    prefix: deps.prefix,
+  const worker = new Worker<ResumeJob>(queue, processJob, {
+    ...queueAt(deps, queue),
     ...workerOptions(deps.jobLockMs),
     ...DROP_COMPLETED,
     concurrency: deps.concurrency ?? 20,

@@ -5,7 +5,7 @@ import { timerOfJobName, type LegacyTimerJob, type TimerJob } from '../../plugin
 import { TIMERS_QUEUE } from '../../plugins/queue-names.js'
 import { DROP_COMPLETED, workerOptions } from '../../plugins/worker-options.js'
 import { TIMER_MAX_STARTS, timerRetryDelayMs } from '../retry-policy.js'
-import type { WorkerDeps } from './worker-deps.js'
+import { queueAt, type WorkerDeps } from './worker-deps.js'
 
 interface Firing {
   checkpointId: string
@@ -26,10 +26,11 @@ function firingOf(job: Job<TimerJob | LegacyTimerJob>): Firing | null {
  * Fires deadlines. A firing is just another event through the machine: one that no longer
  * applies (answered, cancelled, deadline moved) is refused by the machine and ignored here.
  */
-export function createTimerWorker(deps: WorkerDeps): Worker<TimerJob | LegacyTimerJob> {
-  const log = deps.logger.child({ queue: TIMERS_QUEUE })
+/** `queue`: the timers queue, or one of its sub-queues on a Cluster. */
+export function createTimerWorker(deps: WorkerDeps, queue: string = TIMERS_QUEUE): Worker<TimerJob | LegacyTimerJob> {
+  const log = deps.logger.child({ queue })
   const worker = new Worker<TimerJob | LegacyTimerJob>(
-    TIMERS_QUEUE,
+    queue,
     async (job, token) => {
       const firing = firingOf(job)
       if (!firing) throw new UnrecoverableError(`job ${job.id ?? '?'} names no timer`)
@@ -48,7 +49,7 @@ export function createTimerWorker(deps: WorkerDeps): Worker<TimerJob | LegacyTim
         throw new DelayedError()
       }
     },
-    { connection: deps.connection, prefix: deps.prefix, ...workerOptions(deps.jobLockMs), ...DROP_COMPLETED, concurrency: deps.concurrency ?? 50 },
+    { ...queueAt(deps, queue), ...workerOptions(deps.jobLockMs), ...DROP_COMPLETED, concurrency: deps.concurrency ?? 50 },
   )
   worker.on('error', (error) => log.error({ err: error }, 'timer worker error'))
   return worker

@@ -39,7 +39,7 @@ describe('timer jobs', () => {
   it('fire from a job an earlier version added, which names the timer in its data', async () => {
     const cp = await create({ timeoutSeconds: 3600 })
     const dueAt = Date.parse(cp.expiresAt)
-    await hp.runtime.queues.add(TIMERS_QUEUE, 'checkpoint.timeout', { checkpointId: cp.id, timer: 'checkpoint.timeout', dueAt }, { jobId: `${cp.id}.t.checkpoint.timeout.${dueAt}`, attempts: 10 })
+    await hp.runtime.queues.add(TIMERS_QUEUE, cp.id, 'checkpoint.timeout', { checkpointId: cp.id, timer: 'checkpoint.timeout', dueAt }, { jobId: `${cp.id}.t.checkpoint.timeout.${dueAt}`, attempts: 10 })
     await eventually(async () => (await hp.api('GET', `/v1/checkpoints/${cp.id}`)).body.state === 'expired')
   })
 })
