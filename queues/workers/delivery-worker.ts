@@ -57,7 +57,8 @@ export function createDeliveryWorker(channelName: string, deps: WorkerDeps): Wor
       throw error
     }
     try {
-      await engine.send(checkpointId, (now) => ({ type: 'checkpoint.delivered', now, recipient }))
+      // The load this job began with is the first attempt's (a lost race reloads).
+      await engine.send(checkpointId, (now) => ({ type: 'checkpoint.delivered', now, recipient }), {}, cp)
     } catch (error) {
       if (!(error instanceof EventRefused)) throw error
     }
