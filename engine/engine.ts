@@ -285,9 +285,10 @@ export class Engine {
   /**
    * Applies one event that is not an answer (answers go through `answer`, which validates
    * them). Throws EventRefused (nothing changed) when the machine does not take it,
-   * CheckpointNotFound, or CommitContention after too many lost races.
+   * CheckpointNotFound, or CommitContention after too many lost races. A caller that has just
+   * loaded the checkpoint passes it as `current`, saving the first attempt's load.
    */
-  async send(id: string, build: (now: number) => CheckpointEvent, extra: SendOptions = {}): Promise<LoadedCheckpoint> {
+  async send(id: string, build: (now: number) => CheckpointEvent, extra: SendOptions = {}, current?: LoadedCheckpoint): Promise<LoadedCheckpoint> {
     return this.apply(
       id,
       (now) => {
@@ -296,6 +297,7 @@ export class Engine {
         return event
       },
       extra,
+      current,
     )
   }
 

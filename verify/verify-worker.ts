@@ -48,15 +48,17 @@ export function createVerifyWorker(opts: VerifyWorkerOptions): Worker<VerifyJob>
       if (problems.length > 0) throw new VerifierUnavailable(`the verifier's corrected answer does not fit responseSchema (${problems.length} problem(s))`)
     }
     try {
-      const after = await engine.send(checkpointId, (now) => ({
-        type: 'checkpoint.verdict',
+      const event = (now: number) => ({
+        type: 'checkpoint.verdict' as const,
         now,
         attempt,
         passed: verdict.passed,
         reason: verdict.reason,
         ...(verdict.passed && verdict.response !== undefined && { response: verdict.response }),
         ...(verdict.model !== undefined && { model: verdict.model }),
-      }))
+      })
+      // The load this job began with is the first attempt's (a lost race reloads).
+      const after = await engine.send(checkpointId, event, {}, cp)
       log.info({ checkpointId, attempt, passed: verdict.passed, provider: spec.provider, state: after.state }, 'verdict recorded')
       return verdict.passed ? 'passed' : 'failed'
     } catch (error) {

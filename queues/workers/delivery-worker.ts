@@ -58,7 +58,8 @@ export function createDeliveryWorker(channelName: string, deps: WorkerDeps, queu
       throw error
     }
     try {
-      await engine.send(checkpointId, (now) => ({ type: 'checkpoint.delivered', now, recipient }))
+      // The load this job began with is the first attempt's (a lost race reloads).
+      await engine.send(checkpointId, (now) => ({ type: 'checkpoint.delivered', now, recipient }), {}, cp)
     } catch (error) {
       if (!(error instanceof EventRefused)) throw error
     }

@@ -31,11 +31,12 @@ export function createResumeWorker(deps: WorkerDeps, queue: string = RESUME_QUEU
     const messageId = resumeMessageId(cp.id)
     try {
       const { detail } = await target.resume(resumeEventOf(cp), spec, { messageId })
-      await engine.note(cp.id, {
-        kind: 'resumed',
-        actor: { channel: 'system', actor: targetName },
-        data: { target: targetName, messageId, attempt: job.attemptsMade + 1, ...detail },
-      })
+      // The load this job began with is the note's first attempt (a changed audit reloads).
+      await engine.note(
+        cp.id,
+        { kind: 'resumed', actor: { channel: 'system', actor: targetName }, data: { target: targetName, messageId, attempt: job.attemptsMade + 1, ...detail } },
+        cp,
+      )
       log.info({ checkpointId: cp.id, jobId: job.id, target: targetName, attempt: job.attemptsMade + 1 }, 'agent resumed')
       return 'resumed'
     } catch (error) {
