@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './redis-client.js'
 import { z } from 'zod'
 
 /**
@@ -33,7 +33,7 @@ const stored = z.object({ personId: z.string(), from: z.number(), to: z.number()
 
 export class Absences {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly clock: () => number = Date.now,
   ) {}

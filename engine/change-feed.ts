@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis'
-import { Keys } from './keys.js'
+import type { Keys } from './keys.js'
+import { isCluster, type RedisClient } from './redis-client.js'
 
 /** What every commit announces on the changes channel (see commitCheckpoint). */
 export interface Change {
@@ -14,24 +14,29 @@ type Listener = (change: Change) => void
  * One pub/sub subscription per process, fanned out to local listeners (long-polls, live
  * dashboards). Because the message comes from Redis, an answer committed by any server or
  * worker process wakes waiters in every process.
+ *
+ * On a Cluster the commits SPUBLISH on one channel per shard and this feed SSUBSCRIBEs to all
+ * of them (the subscriber is a Cluster client with `shardedSubscribers`: one connection per
+ * master, re-subscribed when slots move or a master comes back).
  */
 export class ChangeFeed {
   private readonly byId = new Map<string, Set<Listener>>()
   private readonly any = new Set<Listener>()
-  private readonly channel: string
+  private readonly channels: ReadonlySet<string>
   private started: Promise<void> | null = null
 
   constructor(
-    private readonly subscriber: Redis,
-    prefix: string,
+    private readonly subscriber: RedisClient,
+    keys: Keys,
   ) {
-    this.channel = new Keys(prefix).changes
+    this.channels = new Set(keys.allChanges())
   }
 
   start(): Promise<void> {
     this.started ??= (async () => {
-      this.subscriber.on('message', (channel: string, message: string) => {
-        if (channel !== this.channel) return
+      const sharded = isCluster(this.subscriber)
+      this.subscriber.on(sharded ? 'smessage' : 'message', (channel: string, message: string) => {
+        if (!this.channels.has(channel)) return
         let change: Change
         try {
           change = JSON.parse(message) as Change
@@ -41,7 +46,9 @@ export class ChangeFeed {
         this.byId.get(change.id)?.forEach((l) => l(change))
         this.any.forEach((l) => l(change))
       })
-      await this.subscriber.subscribe(this.channel)
+      // One SSUBSCRIBE per channel: each names its own slot (and so its own master).
+      if (sharded) for (const channel of this.channels) await this.subscriber.ssubscribe(channel)
+      else await this.subscriber.subscribe(...this.channels)
     })()
     return this.started
   }

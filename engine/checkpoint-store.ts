@@ -1,11 +1,13 @@
 import type { Redis, Result } from 'ioredis'
+import type { RedisClient } from './redis-client.js'
 import type { PersistedCheckpoint } from '../machine/index.js'
 import { isTerminal, type CheckpointState, type Effect } from '../machine/types.js'
 import type { AuditEntry } from './audit.js'
 import type { StoredRequest } from './stored-request.js'
 import { AtRest } from './at-rest.js'
 import type { FieldCipher } from './field-cipher.js'
-import { Keys } from './keys.js'
+import { Keys, STANDALONE, type KeyLayout } from './keys.js'
+import { newCheckpointId } from './ids.js'
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js'
 import { COMMIT_CHECKPOINT_LUA, CommitStatus } from './scripts/commit-checkpoint.js'
 
@@ -71,12 +73,13 @@ export class CheckpointStore {
   private readonly atRest: AtRest
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     prefix: string,
     /** Seals payloads, answers and audit data at rest; null stores plaintext (tests of the store only). */
     cipher: FieldCipher | null = null,
+    layout: KeyLayout = STANDALONE,
   ) {
-    this.keys = new Keys(prefix)
+    this.keys = new Keys(prefix, layout)
     this.atRest = new AtRest(cipher)
     // defineCommand is per connection; several stores may share one.
     if (typeof (redis as Partial<Redis>).commitCheckpoint !== 'function') {
@@ -107,21 +110,37 @@ export class CheckpointStore {
     }
   }
 
+  /**
+   * A new checkpoint id. With an idempotency key (scope and hashed key) on a Cluster, the id
+   * is drawn until it falls in the shard of the idempotency record (about `shards` draws), so
+   * the record and the checkpoint are written by one commit in one slot.
+   */
+  newId(now: number, idempotency?: { scope: string; key: string }): string {
+    const k = this.keys
+    if (!idempotency || k.shards === 1) return newCheckpointId(now)
+    const shard = k.idempotencyShard(idempotency.scope, idempotency.key)
+    for (;;) {
+      const id = newCheckpointId(now)
+      if (k.shardOf(id) === shard) return id
+    }
+  }
+
   async commit(args: CommitArgs): Promise<CommitResult> {
     const k = this.keys
+    const shard = k.shardOf(args.id)
     const idem = args.create?.idempotency
     const outbox: OutboxEntry | null =
       args.effects.length > 0 && args.next ? { checkpointId: args.id, version: args.expectedVersion + 1, effects: args.effects } : null
     const reply = await this.redis.commitCheckpoint(
       k.checkpoint(args.id),
       k.audit(args.id),
-      k.outbox,
-      k.outboxByTime,
-      k.index,
-      args.previousState ? k.stateIndex(args.previousState) : '',
-      k.stateIndex(args.state),
-      idem ? k.idempotency(idem.scope, idem.key) : '',
-      args.next && isTerminal(args.state) && args.previousState !== args.state ? k.finished : '',
+      k.outbox(shard),
+      k.outboxByTime(shard),
+      k.index(shard),
+      args.previousState ? k.stateIndex(args.previousState, shard) : k.none(shard),
+      k.stateIndex(args.state, shard),
+      idem ? k.idempotency(idem.scope, idem.key) : k.none(shard),
+      args.next && isTerminal(args.state) && args.previousState !== args.state ? k.finished(shard) : k.none(shard),
       String(args.expectedVersion),
       args.expectedHead,
       args.next ? encodeSnapshot(this.atRest.sealSnapshot(args.next.persisted)) : '',
@@ -134,8 +153,10 @@ export class CheckpointStore {
       args.create ? JSON.stringify(this.atRest.sealRequest(args.create.request)) : '',
       idem?.record ?? '',
       String(idem?.ttlSeconds ?? 0),
-      k.changes,
+      k.changes(shard),
       args.id,
+      k.cluster ? 'SPUBLISH' : 'PUBLISH',
+      k.none(shard),
     )
     const [rawCode, value] = reply
     const code = rawCode as CommitStatus
@@ -166,31 +187,45 @@ export class CheckpointStore {
     return (await this.redis.smembers(this.keys.batch(createdBy, batchId))).sort()
   }
 
-  /** Newest first. `cursor` is the last id of the previous page. */
+  /**
+   * Newest first. `cursor` is the last id of the previous page. On a Cluster each shard's
+   * index gives its newest `limit + 1` below the cursor and the pages merge (ids sort by
+   * creation time across shards), so a page costs one range read per shard.
+   */
   async list(opts: { state?: CheckpointState; limit: number; cursor?: string }): Promise<{ ids: string[]; next: string | null }> {
-    const key = opts.state ? this.keys.stateIndex(opts.state) : this.keys.index
     const max = opts.cursor ? `(${opts.cursor}` : '+'
-    const ids = await this.redis.zrevrangebylex(key, max, '-', 'LIMIT', 0, opts.limit + 1)
+    const perShard = await Promise.all(
+      this.keys.allShards().map((s) => this.redis.zrevrangebylex(opts.state ? this.keys.stateIndex(opts.state, s) : this.keys.index(s), max, '-', 'LIMIT', 0, opts.limit + 1)),
+    )
+    const ids = perShard.length === 1 ? perShard[0]! : perShard.flat().sort().reverse().slice(0, opts.limit + 1)
     const page = ids.slice(0, opts.limit)
     return { ids: page, next: ids.length > opts.limit ? (page[page.length - 1] ?? null) : null }
   }
 
+  /** Outbox entries committed before `olderThan`, up to `limit` from each shard. */
   async pendingOutbox(olderThan: number, limit: number): Promise<OutboxEntry[]> {
-    const fields = await this.redis.zrangebyscore(this.keys.outboxByTime, '-inf', olderThan, 'LIMIT', 0, limit)
+    const perShard = await Promise.all(this.keys.allShards().map((s) => this.pendingOutboxOf(s, olderThan, limit)))
+    return perShard.flat()
+  }
+
+  private async pendingOutboxOf(shard: number, olderThan: number, limit: number): Promise<OutboxEntry[]> {
+    const byTime = this.keys.outboxByTime(shard)
+    const fields = await this.redis.zrangebyscore(byTime, '-inf', olderThan, 'LIMIT', 0, limit)
     if (fields.length === 0) return []
-    const values = await this.redis.hmget(this.keys.outbox, ...fields)
+    const values = await this.redis.hmget(this.keys.outbox(shard), ...fields)
     const entries: OutboxEntry[] = []
     const orphans: string[] = []
     values.forEach((v, i) => {
       if (v) entries.push(JSON.parse(v) as OutboxEntry)
       else orphans.push(fields[i]!)
     })
-    if (orphans.length > 0) await this.redis.zrem(this.keys.outboxByTime, ...orphans)
+    if (orphans.length > 0) await this.redis.zrem(byTime, ...orphans)
     return entries
   }
 
   async clearOutbox(id: string, version: number): Promise<void> {
     const field = outboxField(id, version)
-    await this.redis.multi().hdel(this.keys.outbox, field).zrem(this.keys.outboxByTime, field).exec()
+    const shard = this.keys.shardOf(id)
+    await this.redis.multi().hdel(this.keys.outbox(shard), field).zrem(this.keys.outboxByTime(shard), field).exec()
   }
 }

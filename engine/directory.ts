@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './redis-client.js'
 import { z } from 'zod'
 import type { Actor } from '../machine/types.js'
 import { Absences, type Absence } from './absences.js'
@@ -64,7 +64,7 @@ export class Directory {
   readonly absences: Absences
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     readonly rules: readonly HandleRule[] = [],
     clock: () => number = Date.now,

@@ -8,7 +8,6 @@ import { delegatedFrom } from './delegated-from.js'
 import type { CheckpointStore, LoadedCheckpoint, OutboxEntry } from './checkpoint-store.js'
 import type { CreateSpec } from './create-spec.js'
 import { CheckpointNotFound, CommitContention, EventRefused, IdempotencyConflict } from './errors.js'
-import { newCheckpointId } from './ids.js'
 import { valueProblems } from './json-schema.js'
 import { ValidationFailed } from './problems.js'
 import type { Assigner } from './pick-assignee.js'
@@ -170,9 +169,11 @@ export class Engine {
     const print = fingerprint(requested)
     const spec = this.assigner ? await this.assigner(requested) : requested
     const now = this.clock()
-    const id = newCheckpointId(now)
-    const assignTo = spec.assignTo ?? spec.notify
     const { idempotencyKey, ...rest } = spec
+    const idempotency = idempotencyKey !== undefined ? { scope: principal, key: createHash('sha256').update(idempotencyKey).digest('base64url') } : undefined
+    // In the idempotency record's shard on a Cluster, so one commit writes both.
+    const id = this.store.newId(now, idempotency)
+    const assignTo = spec.assignTo ?? spec.notify
     const request: StoredRequest = { ...rest, assignTo, createdBy: principal, requestHash: requestHash(spec) }
     if (idempotencyKey !== undefined) request.idempotencyKey = idempotencyKey
     const step = begin({
@@ -204,10 +205,9 @@ export class Engine {
       now,
       create: {
         request,
-        ...(idempotencyKey !== undefined && {
+        ...(idempotency !== undefined && {
           idempotency: {
-            scope: principal,
-            key: createHash('sha256').update(idempotencyKey).digest('base64url'),
+            ...idempotency,
             record: JSON.stringify({ id, fingerprint: print }),
             ttlSeconds: this.idempotencyTtlSeconds,
           },

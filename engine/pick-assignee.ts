@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './redis-client.js'
 import type { CreateSpec } from './create-spec.js'
 import type { Directory} from './directory.js';
 import { type Person } from './directory.js'
@@ -13,7 +13,7 @@ import { ValidationFailed } from './problems.js'
  */
 export type Assigner = (spec: CreateSpec) => Promise<CreateSpec>
 
-export function leastRecentlyAssigned(directory: Directory, redis: Redis, prefix: string, enabledChannels: () => ReadonlySet<string>, clock: () => number = Date.now): Assigner {
+export function leastRecentlyAssigned(directory: Directory, redis: RedisClient, prefix: string, enabledChannels: () => ReadonlySet<string>, clock: () => number = Date.now): Assigner {
   const key = `${prefix}:pick:last`
   return async (spec) => {
     if (spec.pick === undefined) return spec

@@ -45,7 +45,7 @@ export const bullBoardPlugin = definePlugin({
   env: z.object({}),
   start(_settings, ctx): PluginParts {
     if (!ctx.role.server) return {}
-    const auth = new DashboardAuth(new SessionStore(ctx.keys.redis, ctx.keys.prefix), ctx.directory, ctx.publicUrl)
+    const auth = new DashboardAuth(new SessionStore(ctx.keys.redis, ctx.keys.root('dash')), ctx.directory, ctx.publicUrl)
     const full = board(ctx.queues, false)
     const readOnly = board(ctx.queues, true)
     const publicOrigin = new URL(ctx.publicUrl).origin

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { userInfo } from 'node:os'
 import { parseArgs } from 'node:util'
-import { Redis } from 'ioredis'
 import { ApiClient, ApiError } from './cli-api.js'
 import { exportAudit } from './cli-audit.js'
 
@@ -74,7 +73,7 @@ async function configOrExit() {
 async function doctor(): Promise<number> {
   const config = await configOrExit()
   const { channelChecks, formatChecks, redisChecks } = await import('./cli-doctor.js')
-  const checks = [...(await redisChecks(config.redisUrl)), ...(await channelChecks(config))]
+  const checks = [...(await redisChecks(config)), ...(await channelChecks(config))]
   process.stdout.write(`${formatChecks(checks)}\n`)
   const failing = checks.filter((c) => !c.ok).length
   process.stdout.write(failing === 0 ? 'all good\n' : `${failing} thing${failing === 1 ? '' : 's'} to fix\n`)
@@ -84,7 +83,8 @@ async function doctor(): Promise<number> {
 async function health(): Promise<number> {
   const config = await configOrExit()
   const { workersAlive } = await import('../queues/worker-pool.js')
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000, retryStrategy: () => null })
+  const { RedisConnections } = await import('./redis-connections.js')
+  const redis = new RedisConnections(config).open('command')
   redis.on('error', () => undefined)
   try {
     await redis.ping()

@@ -16,6 +16,30 @@ const port = z.coerce.number().int().min(1).max(65535)
 const url = z.url()
 const optionalString = z.string().trim().min(1).optional()
 
+export interface ClusterNode {
+  host: string
+  port: number
+}
+
+/** `host:port,host:port,…` (an IPv6 host in brackets: `[::1]:7000`); the error names each bad entry. */
+export function clusterNodes(value: string): { nodes: ClusterNode[] } | { error: string } {
+  const entries = value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)
+  const nodes: ClusterNode[] = []
+  const bad: string[] = []
+  for (const entry of entries) {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(entry)
+    const port = Number(match?.[2])
+    if (!match || port < 1 || port > 65535) bad.push(`"${entry}"`)
+    else nodes.push({ host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port })
+  }
+  if (bad.length > 0) return { error: `each node must be host:port (port 1-65535); not ${bad.join(', ')}` }
+  if (nodes.length === 0) return { error: 'names no node; give host:port,host:port,… of the cluster' }
+  return { nodes }
+}
+
 function tokenList(value: string): Array<{ name: string; token: string }> {
   return value
     .split(',')
@@ -31,6 +55,18 @@ const envSchema = z
   .object({
     NODE_ENV: z.string().optional(),
     REDIS_URL: url.default('redis://127.0.0.1:6379'),
+    HOLDPOINT_REDIS_CLUSTER_NODES: z
+      .string()
+      .optional()
+      .transform((v, ctx): ClusterNode[] | undefined => {
+        if (v === undefined || v.trim() === '') return undefined
+        const parsed = clusterNodes(v)
+        if ('error' in parsed) {
+          ctx.addIssue({ code: 'custom', message: parsed.error })
+          return z.NEVER
+        }
+        return parsed.nodes
+      }),
     HOLDPOINT_PORT: port.default(8080),
     HOLDPOINT_HOST: z.string().default('127.0.0.1'),
     HOLDPOINT_PUBLIC_URL: url.optional(),
@@ -127,6 +163,11 @@ export const CONFIG_VARIABLES: readonly string[] = [...new Set([...Object.keys(e
 export interface Config {
   production: boolean
   redisUrl: string
+  /**
+   * Seed nodes of a Redis Cluster (HOLDPOINT_REDIS_CLUSTER_NODES): state and queues use ioredis
+   * `Cluster` and the cluster key layout instead of `redisUrl`. Null: one Redis at `redisUrl`.
+   */
+  redisCluster: ClusterNode[] | null
   port: number
   host: string
   publicUrl: string
@@ -194,6 +235,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   return {
     production: env.NODE_ENV === 'production',
     redisUrl: env.REDIS_URL,
+    redisCluster: env.HOLDPOINT_REDIS_CLUSTER_NODES ?? null,
     port: env.HOLDPOINT_PORT,
     host: env.HOLDPOINT_HOST,
     publicUrl: (env.HOLDPOINT_PUBLIC_URL ?? `http://127.0.0.1:${env.HOLDPOINT_PORT}`).replace(/\/$/, ''),

@@ -33,7 +33,15 @@ export async function main(role: Role): Promise<void> {
   const say = (line: string) => process.stdout.write(`holdpoint: ${line}\n`)
 
   let stopRedis: (() => Promise<void>) | null = null
-  if (!config.production) {
+  const seeds = config.redisCluster?.map((n) => `redis://${n.host.includes(':') ? `[${n.host}]` : n.host}:${n.port}`) ?? null
+  if (seeds) {
+    // A Cluster is never started for you: at least one seed node must answer.
+    const answering = await Promise.all(seeds.map((seed) => redisAnswers(seed)))
+    if (!answering.some(Boolean)) {
+      process.stderr.write(`holdpoint: no node of HOLDPOINT_REDIS_CLUSTER_NODES answers (${seeds.join(', ')})\n`)
+      process.exit(69)
+    }
+  } else if (!config.production) {
     try {
       stopRedis = await ensureDevRedis(config.redisUrl, config.dataDir, say)
     } catch (error) {

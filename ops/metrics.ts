@@ -1,5 +1,5 @@
 import type { Job, Worker } from 'bullmq'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../engine/redis-client.js'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { CommittedInfo, EngineObserver } from '../engine/engine.js'
 import { isTerminal } from '../machine/types.js'
@@ -18,7 +18,7 @@ export interface MetricsOptions {
   /** Checkpoints per state and the archive lag are read from Redis at scrape time. */
   retention?: { store: RetentionStore; retentionMs: number }
   /** With Redis, "first view" is decided across processes (SET NX), not per process. */
-  redis?: Redis
+  redis?: RedisClient
   prefix?: string
 }
 

@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { ChannelRegistry } from '../plugins/channel-registry.js'
 import type { Channel } from '../plugins/channel.js'
@@ -40,6 +39,7 @@ import { RetentionStore } from '../engine/archive/retention-store.js'
 import type { ResolvedConfig } from './config.js'
 import { Metrics } from './metrics.js'
 import { PLUGINS } from './plugins.js'
+import { RedisConnections } from './redis-connections.js'
 
 /** Request features the engine itself implements; modules add theirs (e.g. `verify`). */
 const CORE_FEATURES = ['escalation', 'reminders', 'quorum']
@@ -81,22 +81,25 @@ export interface Runtime {
 /**
  * Assembles a process: one Redis connection for state, one for BullMQ, a subscriber for
  * the change feed, the engine, and the HTTP server and/or workers. `server` and `worker`
- * processes are the same assembly with a different half switched on.
+ * processes are the same assembly with a different half switched on. The connections and the
+ * key layout come from ops/redis-connections.ts (one Redis, or a Redis Cluster).
  */
 export async function startRuntime(config: ResolvedConfig, options: RuntimeOptions): Promise<Runtime> {
   const { logger } = options
   // First, before any connection is opened: a bad policy file stops the start cleanly.
   const policyFile = config.policyFile ? await PolicyFile.open(config.policyFile, { logger, ...(options.policyPollMs !== undefined && { intervalMs: options.policyPollMs }) }) : null
-  const redis = new Redis(config.redisUrl, { lazyConnect: false, enableAutoPipelining: true })
-  const bullConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null })
-  redis.on('error', (e) => logger.error({ err: e.message }, 'redis connection error'))
-  bullConnection.on('error', (e) => logger.error({ err: e.message }, 'redis (queues) connection error'))
+  const connections = new RedisConnections(config)
+  const keys = connections.keys()
+  const redis = connections.open('state')
+  const bullConnection = connections.open('queues')
+  redis.on('error', (e: Error) => logger.error({ err: e.message }, 'redis connection error'))
+  bullConnection.on('error', (e: Error) => logger.error({ err: e.message }, 'redis (queues) connection error'))
 
   const keyring = new Keyring(config.secretKeys)
   // Process-wide: every runtime in a process shares one validation pool.
   configureValidation(config.validation)
   if (options.server) warmValidation()
-  const store = new CheckpointStore(redis, config.keyPrefix, new FieldCipher(keyring))
+  const store = new CheckpointStore(redis, config.keyPrefix, new FieldCipher(keyring), connections.layout)
   // The dashboard channel is always on; verification wraps the process's one VerifierSet.
   const verifiers = new VerifierSet({ env: config.env, webhookSecret: config.webhookSecret, allowPrivateWebhooks: config.allowPrivateWebhooks, ...(options.verifiers && { functions: options.verifiers }) })
   const registered = dedupe([dashboardChannelPlugin, ...(options.plugins ?? PLUGINS), verifyPlugin(verifiers)])
@@ -106,17 +109,18 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
   // Every registered plugin's syntax and queues are known even when a caller runs only some.
   const known = dedupe([...registered, ...PLUGINS])
   const catalog = new ChannelCatalog(known, new Set([...on.map((l) => l.plugin.name), ...(options.channels ?? []).map((c) => c.name)]))
-  const queues = new QueueSet(bullConnection, config.keyPrefix, queueNames(known), (error, queue) => logger.error({ err: error.message, queue }, 'queue error'))
-  const retentionStore = new RetentionStore(redis, config.keyPrefix)
+  const queues = new QueueSet(bullConnection, keys, queueNames(known), (error, queue) => logger.error({ err: error.message, queue }, 'queue error'))
+  const retentionStore = new RetentionStore(redis, config.keyPrefix, connections.layout)
   const metrics = new Metrics({ queues, redis, prefix: config.keyPrefix, retention: { store: retentionStore, retentionMs: config.retentionMs } })
-  const directory = new Directory(redis, config.keyPrefix, catalog.handleRules(), options.clock)
+  // Groups of keys that one MULTI touches share a hash tag on a Cluster (Keys.group).
+  const directory = new Directory(redis, keys.group('dir'), catalog.handleRules(), options.clock)
   if (config.peopleFile) {
     const count = await loadPeopleFile(config.peopleFile, directory)
     logger.info({ count }, 'people loaded from HOLDPOINT_PEOPLE_FILE')
   }
   const rules = new StandingRules({
     policies: () => policyFile?.policies() ?? [],
-    remembered: new RememberedStore(redis, config.keyPrefix, new FieldCipher(keyring)),
+    remembered: new RememberedStore(redis, keys.group('rules'), new FieldCipher(keyring)),
     onError: (error, checkpointId) => logger.error({ checkpointId, err: (error as Error).message }, 'standing rule not applied; a person decides'),
   })
   const enabledChannels = catalog.enabled()
@@ -139,7 +143,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
       },
       (channel) => batchChannels.has(channel),
     ),
-    assigner: leastRecentlyAssigned(directory, redis, config.keyPrefix, () => enabledChannels),
+    assigner: leastRecentlyAssigned(directory, redis, keys.group('dir'), () => enabledChannels),
     afterCreate: (checkpoint) => rules.afterCreate(engine, checkpoint),
     observer: {
       ...metrics.observer(),
@@ -150,9 +154,9 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
     },
     ...(options.clock && { clock: options.clock }),
   })
-  const subscriber = options.server ? redis.duplicate() : null
-  subscriber?.on('error', (e) => logger.error({ err: e.message }, 'redis (subscriber) connection error'))
-  const changes = subscriber ? new ChangeFeed(subscriber, config.keyPrefix) : null
+  const subscriber = options.server ? connections.open('subscriber') : null
+  subscriber?.on('error', (e: Error) => logger.error({ err: e.message }, 'redis (subscriber) connection error'))
+  const changes = subscriber ? new ChangeFeed(subscriber, keys) : null
   await changes?.start()
 
   const personMounts: PersonMount[] = []
@@ -160,7 +164,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
     engine,
     directory,
     keyring,
-    keys: { redis, prefix: config.keyPrefix, key: (...parts) => [config.keyPrefix, ...parts].join(':') },
+    keys: { redis, prefix: config.keyPrefix, key: (family, ...parts) => [keys.group(family), family, ...parts].join(':'), root: (group) => keys.group(group) },
     queues,
     changes,
     extractor: new FreeTextExtractor(verifiers),
@@ -220,6 +224,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
         engine,
         connection: bullConnection,
         prefix: config.keyPrefix,
+        queues,
         logger,
         publicUrl: config.publicUrl,
         channels,

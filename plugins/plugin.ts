@@ -1,5 +1,4 @@
 import type { Queue } from 'bullmq'
-import type { Redis } from 'ioredis'
 import type { Middleware } from 'koa'
 import type { Logger } from 'pino'
 import type { z } from 'zod'
@@ -7,6 +6,7 @@ import type { ChangeFeed } from '../engine/change-feed.js'
 import type { Directory, HandleRule, Person } from '../engine/directory.js'
 import type { Engine } from '../engine/engine.js'
 import type { Keyring } from '../engine/keyring.js'
+import type { RedisClient } from '../engine/redis-client.js'
 import type { StandingRules } from '../engine/rules/standing-rules.js'
 import type { Actor } from '../machine/types.js'
 import type { Channel } from './channel.js'
@@ -20,18 +20,29 @@ import type { ResumeTarget } from './resume-target.js'
  * Holdpoint knows channels only through what plugins declare here.
  */
 
-/** Redis keys under the deployment's prefix, so plugins never build prefixes by hand. */
+/**
+ * Redis keys under the deployment's prefix, so plugins never build prefixes by hand. The
+ * connection may be a Redis Cluster: keys that one MULTI or script uses together must share
+ * a group (`key` groups by its first part, `root(group)` gives a group's root for stores that
+ * name their own keys); single-key commands may use any key.
+ */
 export interface KeySpace {
-  readonly redis: Redis
+  readonly redis: RedisClient
   readonly prefix: string
-  /** `<prefix>:<part>:<part>…` */
-  key(...parts: string[]): string
+  /**
+   * `<prefix>:<family>:<part>…`; on a Cluster `<prefix>:{<family>}:<family>:<part>…`, so every
+   * key of one family (`teams`, `push`, …) is in one slot.
+   */
+  key(family: string, ...parts: string[]): string
+  /** The root to build a group's keys on: the prefix on one Redis, `<prefix>:{<group>}` on a Cluster. */
+  root(group: string): string
 }
 
-/** BullMQ queues on the deployment's prefix and shared connection. */
+/** BullMQ queues on the deployment's shared connection. */
 export interface JobQueues {
-  readonly connection: Redis
-  readonly prefix: string
+  readonly connection: RedisClient
+  /** The BullMQ prefix of one queue: workers of it must be given the same. */
+  prefixOf(name: string): string
   get(name: string): Queue
   /** Every queue this deployment owns. */
   names(): readonly string[]

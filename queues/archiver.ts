@@ -93,10 +93,20 @@ export class Archiver {
   private async pass(): Promise<number> {
     const cutoff = this.clock() - this.o.retentionMs
     let archived = 0
+    // Shard by shard (one on a single Redis): each finished list is ordered by finish time.
+    for (const shard of this.o.store.keys.allShards()) {
+      if (archived >= MAX_PER_PASS) break
+      archived += await this.passShard(shard, cutoff, MAX_PER_PASS - archived)
+    }
+    return archived
+  }
+
+  private async passShard(shard: number, cutoff: number, budget: number): Promise<number> {
+    let archived = 0
     // Checkpoints kept back (resume unsettled, outbox pending) stay at the front of the set.
     let skipped = 0
-    while (archived + skipped < MAX_PER_PASS) {
-      const candidates = await this.o.store.finishedBefore(cutoff, skipped, this.batchSize)
+    while (archived + skipped < budget) {
+      const candidates = await this.o.store.finishedBefore(shard, cutoff, skipped, this.batchSize)
       if (candidates.length === 0) break
       const ready: RawCheckpoint[] = []
       for (const c of candidates) {
@@ -162,19 +172,15 @@ export class Archiver {
     const ids = await this.o.store.purgeList(this.batchSize)
     if (ids.length === 0) return
     const found = await this.o.store.keysNaming(ids)
-    const prefix = `${this.o.store.keys.prefix}:`
     const done: string[] = []
     for (const id of ids) {
       let complete = true
       const plain: string[] = []
       const jobs = new Map<string, Set<string>>()
       for (const key of found.get(id) ?? []) {
-        const rest = key.slice(prefix.length)
-        const queue = this.o.queues.names().find((q) => rest.startsWith(`${q}:${id}.`))
-        if (queue) {
-          const jobId = rest.slice(queue.length + 1).split(':')[0]!
-          jobs.set(queue, (jobs.get(queue) ?? new Set()).add(jobId))
-        } else plain.push(key)
+        const job = this.o.queues.jobOfKey(key)
+        if (job?.jobId.startsWith(`${id}.`)) jobs.set(job.queue, (jobs.get(job.queue) ?? new Set()).add(job.jobId))
+        else plain.push(key)
       }
       await this.o.store.unlink(plain)
       for (const [queue, jobIdsOfQueue] of jobs) {

@@ -77,7 +77,7 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
       case 'cancelTimer': {
         // Removing is housekeeping: a timer that fires anyway is ignored by the machine.
         await this.queues
-          .get(TIMERS_QUEUE)
+          .forCheckpoint(TIMERS_QUEUE, id)
           .remove(jobIds.timer(id, effect.timer, effect.at))
           .catch(() => 0)
         return

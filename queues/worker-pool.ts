@@ -5,8 +5,9 @@ import { createResumeWorker } from './workers/resume-worker.js'
 import { createTimerWorker } from './workers/timer-worker.js'
 import type { WorkerDeps } from './workers/worker-deps.js'
 import { randomUUID } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../engine/redis-client.js'
 import { Keys } from '../engine/keys.js'
+import { deliveryQueue, TIMERS_QUEUE } from '../plugins/queue-names.js'
 import type { Archiver } from './archiver.js'
 
 const SWEEP_EVERY_MS = 2_000
@@ -27,7 +28,7 @@ export class WorkerPool {
 
   constructor(
     private readonly deps: WorkerDeps,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     /** Retention; every worker process ticks it, the lease lets one at a time work. */
     private readonly archiver: { archiver: Archiver; everyMs: number } | null = null,
   ) {
@@ -38,9 +39,9 @@ export class WorkerPool {
     const channels = [...this.deps.channels.names()]
     this.workers = [
       createIntakeWorker(this.deps),
-      createTimerWorker(this.deps),
+      ...this.deps.queues.partsOf(TIMERS_QUEUE).map((queue) => createTimerWorker(this.deps, queue)),
       createResumeWorker(this.deps),
-      ...channels.map((c) => createDeliveryWorker(c, this.deps)),
+      ...channels.flatMap((c) => this.deps.queues.partsOf(deliveryQueue(c)).map((queue) => createDeliveryWorker(c, this.deps, queue))),
     ]
     this.every(SWEEP_EVERY_MS, async () => {
       const swept = await this.deps.engine.sweepOutbox(SWEEP_AFTER_MS)
@@ -93,6 +94,6 @@ export class WorkerPool {
   }
 }
 
-export async function workersAlive(redis: Redis, prefix: string): Promise<number> {
+export async function workersAlive(redis: RedisClient, prefix: string): Promise<number> {
   return redis.zcount(new Keys(prefix).workers, Date.now(), '+inf')
 }

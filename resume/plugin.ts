@@ -19,7 +19,7 @@ export const resumeTargetsPlugin = definePlugin({
     INNGEST_BASE_URL: z.url().optional(),
   }),
   start(s, ctx) {
-    const queue = queueTarget(ctx.queues.connection, ctx.queues.prefix, ctx.queues.names())
+    const queue = queueTarget(ctx.queues.connection, ctx.keys.prefix, ctx.queues.names())
     // Their addresses come from the agent: the same send-time SSRF check as resume webhooks.
     const guard = { allowPrivate: ctx.allowPrivateAddresses }
     const temporal = temporalTarget(guard)

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../engine/redis-client.js'
 import { ResumeRejected, type ResumeTarget } from '../plugins/resume-target.js'
 
 /** BullMQ's own default prefix: what a service gets when it never set one. */
@@ -17,7 +17,7 @@ export interface QueueTarget extends ResumeTarget {
  * is named after the event type, carries the resume event as data, and its id is the resume
  * message id, so a retry or re-drive finds the job already there instead of adding another.
  */
-export function queueTarget(connection: Redis, holdpointPrefix: string, ownQueues: readonly string[]): QueueTarget {
+export function queueTarget(connection: RedisClient, holdpointPrefix: string, ownQueues: readonly string[]): QueueTarget {
   const queues = new Map<string, Queue>()
   const internal = new Set<string>(ownQueues)
 

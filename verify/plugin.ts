@@ -2,6 +2,7 @@ import type { Worker } from 'bullmq'
 import type { Middleware } from 'koa'
 import { z } from 'zod'
 import type { VerifyJob } from '../plugins/job-data.js'
+import { VERIFY_QUEUE } from '../plugins/queue-names.js'
 import { definePlugin, type Plugin, type PluginParts } from '../plugins/plugin.js'
 import { extractRateLimit, FixedWindowLimiter } from '../plugins/web/rate-limit.js'
 import { extractRoute } from './extract-route.js'
@@ -37,7 +38,7 @@ export function verifyPlugin(verifiers: VerifierSet): Plugin {
         }),
         async start() {
           if (!ctx.role.worker) return
-          worker = createVerifyWorker({ engine: ctx.engine, verifiers, connection: ctx.queues.connection, prefix: ctx.queues.prefix, lockMs: ctx.jobLockMs, logger: log })
+          worker = createVerifyWorker({ engine: ctx.engine, verifiers, connection: ctx.queues.connection, prefix: ctx.queues.prefixOf(VERIFY_QUEUE), lockMs: ctx.jobLockMs, logger: log })
           await worker.waitUntilReady()
         },
         async close() {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../engine/redis-client.js'
 import type { CheckpointView } from '../../engine/checkpoint-view.js'
 import { mayAct } from '../../machine/identity.js'
 import { isTerminal } from '../../machine/types.js'
@@ -22,7 +22,7 @@ import { threadHeaders, type ThreadHeaders } from './threading.js'
  */
 export interface EmailChannelDeps extends LinkDeps {
   mailer: SmtpMailer
-  redis: Redis
+  redis: RedisClient
   prefix: string
   /** Domain for Message-IDs: the sender's. */
   domain: string

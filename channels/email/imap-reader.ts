@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../engine/redis-client.js'
 import { ImapFlow } from 'imapflow'
 import type { Logger } from 'pino'
 import { MAX_MESSAGE_BYTES } from './inbound-mail.js'
@@ -20,7 +20,7 @@ export interface ImapSettings {
 
 export interface ImapReaderDeps {
   settings: ImapSettings
-  redis: Redis
+  redis: RedisClient
   prefix: string
   messages: InboundMessages
   logger: Logger

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../engine/redis-client.js'
 import type { Keyring } from '../../engine/keyring.js'
 import { openToken, sealToken, type TokenCheck } from '../../engine/signed-token.js'
 
@@ -52,7 +52,7 @@ export function openMagicLink(keyring: Keyring, token: string, now = Date.now())
 /** Single use: a nonce is burned atomically (SET NX) just before the answer is sent. */
 export class LinkUses {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -107,8 +107,8 @@ export const emailPlugin = definePlugin({
     const proposals = replies ? new ProposalStore(ctx.keys) : null
     const messages = new InboundMessages(ctx.queues.get(INBOUND_QUEUE), ctx.keyring)
     const shared = { keyring: ctx.keyring, directory: ctx.directory, publicUrl: ctx.publicUrl }
-    const channel = createEmailChannel({ ...shared, mailer, redis: ctx.keys.redis, prefix: ctx.keys.prefix, domain, replies })
-    const links = magicLinkRoutes({ ...shared, engine: ctx.engine, uses: new LinkUses(ctx.keys.redis, ctx.keys.prefix), logger: ctx.logger, proposals })
+    const channel = createEmailChannel({ ...shared, mailer, redis: ctx.keys.redis, prefix: ctx.keys.root('email'), domain, replies })
+    const links = magicLinkRoutes({ ...shared, engine: ctx.engine, uses: new LinkUses(ctx.keys.redis, ctx.keys.root('email')), logger: ctx.logger, proposals })
     const inbound = replies && s.HOLDPOINT_EMAIL_INBOUND_SECRET !== undefined ? inboundRoute({ secret: s.HOLDPOINT_EMAIL_INBOUND_SECRET, messages }) : null
     let worker: Worker | null = null
     let reader: ImapReader | null = null
@@ -134,8 +134,8 @@ export const emailPlugin = definePlugin({
           perHour: s.HOLDPOINT_EMAIL_REPLIES_PER_HOUR,
           logger: ctx.logger,
         })
-        reader = s.HOLDPOINT_IMAP_URL === undefined ? null : new ImapReader({ settings: { url: s.HOLDPOINT_IMAP_URL, moveTo: s.HOLDPOINT_IMAP_MOVE_TO ?? null }, redis: ctx.keys.redis, prefix: ctx.keys.prefix, messages, logger: ctx.logger })
-        worker = createInboundWorker({ handle, messages, reader, connection: ctx.queues.connection, prefix: ctx.queues.prefix, lockMs: ctx.jobLockMs, logger: ctx.logger })
+        reader = s.HOLDPOINT_IMAP_URL === undefined ? null : new ImapReader({ settings: { url: s.HOLDPOINT_IMAP_URL, moveTo: s.HOLDPOINT_IMAP_MOVE_TO ?? null }, redis: ctx.keys.redis, prefix: ctx.keys.root('email'), messages, logger: ctx.logger })
+        worker = createInboundWorker({ handle, messages, reader, connection: ctx.queues.connection, prefix: ctx.queues.prefixOf(INBOUND_QUEUE), lockMs: ctx.jobLockMs, logger: ctx.logger })
         if (reader) {
           await reader.start()
           // Upserting is idempotent, so every worker may do it; the lease picks one reader per run.

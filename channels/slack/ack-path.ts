@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../engine/redis-client.js'
 import type { Logger } from 'pino'
 import { toView } from '../../engine/checkpoint-view.js'
 import { mintDashboardLink } from '../../engine/dashboard-grant.js'
@@ -21,7 +21,7 @@ import type { SlackPeople } from './slack-people.js'
 
 export interface AckPathDeps {
   engine: Engine
-  redis: Redis
+  redis: RedisClient
   keys: SlackKeys
   queue: InteractionQueue
   people: SlackPeople

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../engine/redis-client.js'
 import type { SlackKeys } from './slack-keys.js'
 
 /** A message Holdpoint posted about a checkpoint: where it is, so it can be updated later. */
@@ -34,7 +34,7 @@ const TTL_SECONDS = 60 * 60 * 24 * 60
  */
 export class MessageRefs {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: SlackKeys,
   ) {}
 

@@ -68,7 +68,7 @@ export const slackPlugin = definePlugin({
   start(s, ctx): PluginParts {
     const token = s.SLACK_BOT_TOKEN ?? ''
     const log = ctx.logger.child({ module: 'slack' })
-    const keys = new SlackKeys(ctx.keys.prefix)
+    const keys = new SlackKeys(ctx.keys.root('slack'))
     const redis = ctx.keys.redis
     const client = createSlackClient(token, s.SLACK_API_URL, log)
     const refs = new MessageRefs(redis, keys)
@@ -88,7 +88,7 @@ export const slackPlugin = definePlugin({
       const freeText = new SlackFreeText({ engine: ctx.engine, extractor: ctx.extractor, proposals: new ProposalStore(ctx.keys), client, refs, publicUrl: ctx.publicUrl })
       const handlers = new InteractionHandlers({ engine: ctx.engine, people, client, refs, queue, publicUrl: ctx.publicUrl, freeText })
       parts.start = () => {
-        worker = createInteractionWorker(handlers, { connection: ctx.queues.connection, prefix: ctx.queues.prefix, lockMs: ctx.jobLockMs, logger: log })
+        worker = createInteractionWorker(handlers, { connection: ctx.queues.connection, prefix: ctx.queues.prefixOf(SLACK_INTERACTIONS_QUEUE), lockMs: ctx.jobLockMs, logger: log })
         return Promise.resolve()
       }
       parts.close = async () => {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../engine/redis-client.js'
 import type { Directory } from '../../engine/directory.js'
 import type { Actor } from '../../machine/types.js'
 import { PermanentDeliveryError } from '../../plugins/channel.js'
@@ -16,7 +16,7 @@ const NO_EMAIL = '-'
  */
 export class SlackPeople {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: SlackKeys,
     private readonly directory: Directory,
     private readonly client: SlackClient,

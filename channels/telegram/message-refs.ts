@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../engine/redis-client.js'
 
 /**
  * What stays server-side for a Telegram message: `callback_data` holds only a short ref
@@ -20,7 +20,7 @@ export interface SentMessage {
 
 export class MessageRefs {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

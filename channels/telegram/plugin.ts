@@ -55,7 +55,7 @@ export const telegramPlugin = definePlugin({
     const polling = s.TELEGRAM_MODE === 'polling'
     const api = createBotApi(s.TELEGRAM_BOT_TOKEN ?? '', s.TELEGRAM_API_ROOT)
     const redis = ctx.keys.redis
-    const refs = new MessageRefs(redis, ctx.keys.prefix)
+    const refs = new MessageRefs(redis, ctx.keys.root('telegram'))
     const queue = ctx.queues.get(INBOUND_QUEUE)
     const publicUrl = ctx.publicUrl
     // Replies in words become proposals to confirm when a model is configured.
@@ -67,13 +67,13 @@ export const telegramPlugin = definePlugin({
       routes: telegramWebhook({ secret: s.TELEGRAM_WEBHOOK_SECRET, queue }),
       async start() {
         if (!ctx.role.worker) return
-        poller = polling ? new TelegramPoller({ api, redis, prefix: ctx.keys.prefix, queue, logger: ctx.logger }) : null
+        poller = polling ? new TelegramPoller({ api, redis, prefix: ctx.keys.root('telegram'), queue, logger: ctx.logger }) : null
         worker = createInboundWorker({
           api,
           poller,
           handler: { engine: ctx.engine, directory: ctx.directory, refs, queue, publicUrl, freeText },
           connection: ctx.queues.connection,
-          prefix: ctx.queues.prefix,
+          prefix: ctx.queues.prefixOf(INBOUND_QUEUE),
           lockMs: ctx.jobLockMs,
           logger: ctx.logger,
         })

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Queue } from 'bullmq'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../engine/redis-client.js'
 import { TelegramApiError, type Api } from 'node-telegram-bot-api'
 import type { Logger } from 'pino'
 import { enqueueUpdate, slimUpdate } from './inbound-queue.js'
@@ -21,7 +21,7 @@ const HOLD = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('p
 
 export interface PollerDeps {
   api: Api
-  redis: Redis
+  redis: RedisClient
   prefix: string
   queue: Queue
   logger: Logger

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto'
 import type { Redis, Result } from 'ioredis'
 import { CHECKPOINT_STATES, TERMINAL_STATES } from '../../machine/types.js'
-import { Keys } from '../keys.js'
+import { keySlot } from '../key-slot.js'
+import { Keys, STANDALONE, type KeyLayout } from '../keys.js'
+import { masters, type RedisClient } from '../redis-client.js'
 import { REMOVE_ARCHIVED_LUA } from '../scripts/remove-archived.js'
 import type { StoredRequest } from '../stored-request.js'
 import type { StoredFields } from './archive-line.js'
@@ -40,18 +42,19 @@ export class RetentionStore {
   readonly keys: Keys
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     prefix: string,
+    layout: KeyLayout = STANDALONE,
   ) {
-    this.keys = new Keys(prefix)
+    this.keys = new Keys(prefix, layout)
     if (typeof (redis as Partial<Redis>).removeArchived !== 'function') {
       redis.defineCommand('removeArchived', { numberOfKeys: 10, lua: REMOVE_ARCHIVED_LUA })
     }
   }
 
-  /** Ids that finished at or before `cutoff`, oldest first. */
-  async finishedBefore(cutoff: number, offset: number, limit: number): Promise<Array<{ id: string; finishedAt: number }>> {
-    const flat = await this.redis.zrangebyscore(this.keys.finished, '-inf', cutoff, 'WITHSCORES', 'LIMIT', offset, limit)
+  /** Ids of one shard that finished at or before `cutoff`, oldest first. */
+  async finishedBefore(shard: number, cutoff: number, offset: number, limit: number): Promise<Array<{ id: string; finishedAt: number }>> {
+    const flat = await this.redis.zrangebyscore(this.keys.finished(shard), '-inf', cutoff, 'WITHSCORES', 'LIMIT', offset, limit)
     const out: Array<{ id: string; finishedAt: number }> = []
     for (let i = 0; i + 1 < flat.length; i += 2) out.push({ id: flat[i]!, finishedAt: Number(flat[i + 1]) })
     return out
@@ -59,8 +62,9 @@ export class RetentionStore {
 
   /** When the oldest finished checkpoint still in Redis finished (null: none). */
   async oldestFinished(): Promise<number | null> {
-    const [, score] = await this.redis.zrange(this.keys.finished, 0, 0, 'WITHSCORES')
-    return score === undefined ? null : Number(score)
+    const firsts = await Promise.all(this.keys.allShards().map((s) => this.redis.zrange(this.keys.finished(s), 0, 0, 'WITHSCORES')))
+    const scores = firsts.flatMap(([, score]) => (score === undefined ? [] : [Number(score)]))
+    return scores.length === 0 ? null : Math.min(...scores)
   }
 
   async read(id: string, finishedAt: number): Promise<RawCheckpoint | null> {
@@ -75,70 +79,83 @@ export class RetentionStore {
   }
 
   async forget(id: string): Promise<void> {
-    await this.redis.zrem(this.keys.finished, id)
+    await this.redis.zrem(this.keys.finished(this.keys.shardOf(id)), id)
   }
 
   /** Whether effects of this checkpoint are still waiting in the outbox (not yet jobs). */
   async outboxPending(id: string, version: number): Promise<boolean> {
-    return (await this.redis.hexists(this.keys.outbox, `${id}|${version}`)) === 1
+    return (await this.redis.hexists(this.keys.outbox(this.keys.shardOf(id)), `${id}|${version}`)) === 1
   }
 
   async remove(raw: RawCheckpoint, file: string, tombstoneTtlSeconds: number, now: number): Promise<RemoveStatus> {
     const k = this.keys
+    const shard = k.shardOf(raw.id)
     const request = JSON.parse(raw.stored.req) as StoredRequest
     const idem =
-      request.idempotencyKey !== undefined ? k.idempotency(request.createdBy, createHash('sha256').update(request.idempotencyKey).digest('base64url')) : ''
+      request.idempotencyKey !== undefined ? k.idempotency(request.createdBy, createHash('sha256').update(request.idempotencyKey).digest('base64url')) : k.none(shard)
     const status = await this.redis.removeArchived(
       k.checkpoint(raw.id),
       k.audit(raw.id),
-      k.index,
-      k.stateIndex(raw.stored.state),
-      k.finished,
-      k.outbox,
+      k.index(shard),
+      k.stateIndex(raw.stored.state, shard),
+      k.finished(shard),
+      k.outbox(shard),
       idem,
-      k.archived(creationDay(raw.id)),
-      k.archivePurge,
-      k.outboxByTime,
+      k.archived(creationDay(raw.id), shard),
+      k.archivePurge(shard),
+      k.outboxByTime(shard),
       raw.id,
       raw.stored.ver,
       raw.stored.head,
       file,
       String(Math.max(1, Math.ceil(tombstoneTtlSeconds))),
       String(now),
+      k.none(shard),
     )
     return status
   }
 
   /** The archive file an archived checkpoint went to, while its tombstone lasts. */
   async archivedFile(id: string): Promise<string | null> {
-    return this.redis.hget(this.keys.archived(creationDay(id)), id)
+    return this.redis.hget(this.keys.archived(creationDay(id), this.keys.shardOf(id)), id)
   }
 
+  /** Up to `limit` archived ids still to purge, oldest first over every shard. */
   async purgeList(limit: number): Promise<string[]> {
-    return this.redis.zrange(this.keys.archivePurge, 0, limit - 1)
+    const perShard = await Promise.all(this.keys.allShards().map((s) => this.redis.zrange(this.keys.archivePurge(s), 0, limit - 1, 'WITHSCORES')))
+    if (perShard.length === 1) return perShard[0]!.filter((_, i) => i % 2 === 0)
+    const all = perShard.flatMap((flat) => flat.flatMap((v, i) => (i % 2 === 0 ? [{ id: v, at: Number(flat[i + 1]) }] : [])))
+    return all
+      .sort((a, b) => a.at - b.at)
+      .slice(0, limit)
+      .map((e) => e.id)
   }
 
   async purged(ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) await this.redis.zrem(this.keys.archivePurge, ...ids)
+    for (const [shard, ofShard] of groupBy(ids, (id) => this.keys.shardOf(id))) await this.redis.zrem(this.keys.archivePurge(shard), ...ofShard)
   }
 
-  /** Keys under the prefix whose names contain one of the ids (one SCAN for the whole batch). */
+  /** Keys under the prefix whose names contain one of the ids (one SCAN of each master for the whole batch). */
   async keysNaming(ids: readonly string[]): Promise<Map<string, string[]>> {
     const found = new Map<string, string[]>()
-    let cursor = '0'
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.keys.prefix}:*cp_*`, 'COUNT', 1000)
-      cursor = next
-      for (const key of keys) {
-        const id = ids.find((candidate) => key.includes(candidate))
-        if (id) found.set(id, [...(found.get(id) ?? []), key])
-      }
-    } while (cursor !== '0')
+    for (const node of masters(this.redis)) {
+      let cursor = '0'
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', `${this.keys.prefix}:*cp_*`, 'COUNT', 1000)
+        cursor = next
+        for (const key of keys) {
+          const id = ids.find((candidate) => key.includes(candidate))
+          if (id) found.set(id, [...(found.get(id) ?? []), key])
+        }
+      } while (cursor !== '0')
+    }
     return found
   }
 
+  /** One UNLINK per slot: a Cluster refuses a multi-key command across slots. */
   async unlink(keys: readonly string[]): Promise<void> {
-    if (keys.length > 0) await this.redis.unlink(...keys)
+    const bySlot = this.keys.cluster ? groupBy(keys, keySlot) : new Map([[0, [...keys]]])
+    for (const ofSlot of bySlot.values()) if (ofSlot.length > 0) await this.redis.unlink(...ofSlot)
   }
 
   /**
@@ -150,16 +167,18 @@ export class RetentionStore {
     if (await this.redis.exists(marker)) return 0
     let added = 0
     for (const state of TERMINAL_STATES) {
-      let cursor = '0'
-      do {
-        const [next, flat] = await this.redis.zscan(this.keys.stateIndex(state), cursor, 'COUNT', 500)
-        cursor = next
-        const ids = flat.filter((_, i) => i % 2 === 0)
-        for (const id of ids) {
-          const upd = await this.redis.hget(this.keys.checkpoint(id), 'upd')
-          if (upd !== null) added += await this.redis.zadd(this.keys.finished, 'NX', Number(upd), id)
-        }
-      } while (cursor !== '0')
+      for (const shard of this.keys.allShards()) {
+        let cursor = '0'
+        do {
+          const [next, flat] = await this.redis.zscan(this.keys.stateIndex(state, shard), cursor, 'COUNT', 500)
+          cursor = next
+          const ids = flat.filter((_, i) => i % 2 === 0)
+          for (const id of ids) {
+            const upd = await this.redis.hget(this.keys.checkpoint(id), 'upd')
+            if (upd !== null) added += await this.redis.zadd(this.keys.finished(shard), 'NX', Number(upd), id)
+          }
+        } while (cursor !== '0')
+      }
     }
     await this.redis.set(marker, '1')
     return added
@@ -167,9 +186,19 @@ export class RetentionStore {
 
   /** Checkpoints per state, from the index sizes (what Redis holds, archived ones excluded). */
   async countsByState(): Promise<Record<string, number>> {
-    const pipeline = this.redis.pipeline()
-    for (const state of CHECKPOINT_STATES) pipeline.zcard(this.keys.stateIndex(state))
-    const results = (await pipeline.exec()) ?? []
-    return Object.fromEntries(CHECKPOINT_STATES.map((state, i) => [state, Number(results[i]?.[1] ?? 0)]))
+    // Sent together (auto-pipelining groups them per node); a Cluster pipeline may not span slots.
+    const counts = await Promise.all(
+      CHECKPOINT_STATES.map(async (state) => (await Promise.all(this.keys.allShards().map((s) => this.redis.zcard(this.keys.stateIndex(state, s))))).reduce((a, b) => a + b, 0)),
+    )
+    return Object.fromEntries(CHECKPOINT_STATES.map((state, i) => [state, counts[i] ?? 0]))
   }
+}
+
+function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>()
+  for (const item of items) {
+    const key = keyOf(item)
+    groups.set(key, [...(groups.get(key) ?? []), item])
+  }
+  return groups
 }

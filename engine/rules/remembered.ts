@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../redis-client.js'
 import type { RespondedBy } from '../../machine/types.js'
 import type { FieldCipher } from '../field-cipher.js'
 
@@ -35,7 +35,7 @@ export function rememberedId(token: string, key: string): string {
  */
 export class RememberedStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly cipher: FieldCipher,
   ) {}

@@ -24,6 +24,10 @@
  * ARGV[12] idempotency TTL seconds
  * ARGV[13] pub/sub channel
  * ARGV[14] checkpoint id
+ * ARGV[15] publish command: PUBLISH on one Redis, SPUBLISH on a Cluster (per-shard channel in
+ *          the script's slot; a classic PUBLISH would be broadcast over the whole cluster bus)
+ * ARGV[16] the name that stands for "no key" ('' on one Redis; on a Cluster a name in the
+ *          shard's slot, since every key must share the slot): the first line maps it to ''
  *
  * Returns {1, version} on success, or a negative code from CommitStatus:
  * {-1, currentVersion} version moved on; {-2} unknown checkpoint; {-3, record} idempotency key
@@ -32,10 +36,11 @@
  * terminal state is scored by the commit time (ARGV[9]) in the same atomic step, so the
  * archiver pages through `ZRANGEBYSCORE finished -inf <cutoff>` and can never miss one. NX
  * keeps the first finish time should a terminal state ever be re-entered.
- * Emits PUBLISH on ARGV[13] with `{"id","state","version"}`, for audit-only appends too (same
+ * Emits ARGV[15] (PUBLISH or SPUBLISH) on ARGV[13] with `{"id","state","version"}`, for audit-only appends too (same
  * state and version), so live views such as the dashboard timeline see views and resumes.
  */
 export const COMMIT_CHECKPOINT_LUA = `
+for i = 1, #KEYS do if KEYS[i] == ARGV[16] then KEYS[i] = '' end end
 local expected = tonumber(ARGV[1])
 local cpKey = KEYS[1]
 
@@ -78,7 +83,7 @@ if ARGV[8] ~= '' then
   redis.call('ZADD', KEYS[4], ARGV[9], ARGV[7])
 end
 
-redis.call('PUBLISH', ARGV[13], cjson.encode({id = ARGV[14], state = ARGV[4], version = version}))
+redis.call(ARGV[15], ARGV[13], cjson.encode({id = ARGV[14], state = ARGV[4], version = version}))
 return {1, version}
 `
 

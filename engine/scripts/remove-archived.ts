@@ -11,6 +11,8 @@
  *
  * ARGV[1] id   ARGV[2] archived version   ARGV[3] archived audit head   ARGV[4] archive file
  * ARGV[5] tombstone TTL seconds   ARGV[6] now (ms)
+ * ARGV[7] the name that stands for "no key" ('' on one Redis, a name in the shard's slot on a
+ *         Cluster; see Keys.none): the first line maps it to ''
  *
  * Returns 1 removed, 0 changed since archiving (kept), -1 already gone.
  * The idempotency record is removed only while it still names this checkpoint (the key may
@@ -19,6 +21,7 @@
  * a crash after this script still gets them removed.
  */
 export const REMOVE_ARCHIVED_LUA = `
+for i = 1, #KEYS do if KEYS[i] == ARGV[7] then KEYS[i] = '' end end
 local id = ARGV[1]
 local current = redis.call('HMGET', KEYS[1], 'ver', 'head')
 if not current[1] then

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../engine/redis-client.js'
 import type { Directory, Person, PersonInput } from '../../engine/directory.js'
 import { DashKeys } from './keys.js'
 import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords.js'
@@ -17,7 +17,7 @@ export class Accounts {
   private readonly keys: DashKeys
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     readonly directory: Directory,
   ) {

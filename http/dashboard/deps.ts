@@ -9,7 +9,7 @@ import type { Accounts } from './accounts.js'
 import type { DashboardAuth } from './auth.js'
 import type { LoginRateLimiter } from './rate-limit.js'
 import type { SessionStore } from './sessions.js'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../engine/redis-client.js'
 import type { DashKeys } from './keys.js'
 import type { FreeTextReader } from '../../plugins/free-text-reader.js'
 import type { PluginContext } from '../../plugins/plugin.js'
@@ -25,7 +25,7 @@ export interface DashDeps {
   limiter: LoginRateLimiter
   keyring: Keyring
   changes: ChangeFeed
-  redis: Redis
+  redis: RedisClient
   keys: DashKeys
   publicUrl: string
   logger: Logger

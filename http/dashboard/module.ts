@@ -39,7 +39,9 @@ export function dashboardPlugin(options: DashboardOptions = {}): Plugin {
     env: z.object({ ...extractRateLimit, ...oidcEnv }).superRefine(checkOidcEnv),
     async start(settings, ctx): Promise<PluginParts> {
       if (!ctx.role.server || !ctx.changes) return {}
-      const { redis, prefix } = ctx.keys
+      const { redis } = ctx.keys
+      // Sessions, accounts and sign-in counters are used together (MULTI, scripts): one group.
+      const prefix = ctx.keys.root('dash')
       const sessions = new SessionStore(redis, prefix)
       const accounts = new Accounts(redis, prefix, ctx.directory)
       const sso = oidcSettings(settings)

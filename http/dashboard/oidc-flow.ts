@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../engine/redis-client.js'
 import * as oidc from 'openid-client'
 import { DashKeys } from './keys.js'
 import type { OidcSettings } from './oidc-config.js'
@@ -28,7 +28,7 @@ export class OidcFlow {
 
   constructor(
     private readonly settings: OidcSettings,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     publicUrl: string,
   ) {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../engine/redis-client.js'
 import { DashKeys, digest } from './keys.js'
 
 /**
@@ -20,7 +20,7 @@ export class SessionStore {
   private readonly keys: DashKeys
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.keys = new DashKeys(prefix)

@@ -1,9 +1,9 @@
 import { Router } from '@koa/router'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../engine/redis-client.js'
 import type { Registry } from 'prom-client'
 
 export interface HealthDeps {
-  redis: Redis
+  redis: RedisClient
   registry: Registry
   /** Number of live worker processes (heartbeats in Redis). */
   workersAlive: () => Promise<number>

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../engine/redis-client.js'
 import type { Context, Middleware } from 'koa'
 import { z } from 'zod'
 import { problem } from './problem.js'
@@ -26,7 +26,7 @@ export interface RateLimitRule {
 
 export class FixedWindowLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -6,15 +6,16 @@ import { isTerminal } from '../../machine/types.js'
 import type { DeliverJob } from '../../plugins/job-data.js'
 import { channelOfRecipient, deliveryQueue } from '../../plugins/queue-names.js'
 import { deliverInBatch } from './batch-delivery.js'
-import { lockSettings, type WorkerDeps } from './worker-deps.js'
+import { lockSettings, queueAt, type WorkerDeps } from './worker-deps.js'
 
 /**
  * One worker per channel queue, so a slow or failing channel never holds up the others.
  * `deliver` jobs send the request and record `delivered`; `update` jobs refresh a message.
  */
-export function createDeliveryWorker(channelName: string, deps: WorkerDeps): Worker<DeliverJob> {
+/** `queue`: the channel's delivery queue, or one of its sub-queues on a Cluster. */
+export function createDeliveryWorker(channelName: string, deps: WorkerDeps, queue: string = deliveryQueue(channelName)): Worker<DeliverJob> {
   const { engine, logger } = deps
-  const log = logger.child({ queue: deliveryQueue(channelName) })
+  const log = logger.child({ queue })
 
   async function processJob(job: Job<DeliverJob>, token?: string): Promise<string> {
     const { checkpointId, recipient } = job.data
@@ -63,9 +64,8 @@ export function createDeliveryWorker(channelName: string, deps: WorkerDeps): Wor
     return 'delivered'
   }
 
-  const worker = new Worker<DeliverJob>(deliveryQueue(channelName), processJob, {
-    connection: deps.connection,
-    prefix: deps.prefix, ...lockSettings(deps),
+  const worker = new Worker<DeliverJob>(queue, processJob, {
+    ...queueAt(deps, queue), ...lockSettings(deps),
     concurrency: deps.concurrency ?? 20,
   })
   worker.on('failed', (job, error) => {

@@ -4,7 +4,7 @@ import { IdempotencyConflict } from '../../engine/errors.js'
 import { ValidationFailed } from '../../engine/problems.js'
 import { validateCreate } from '../../engine/validate-create.js'
 import { INTAKE_QUEUE } from '../../plugins/queue-names.js'
-import { lockSettings, type WorkerDeps } from './worker-deps.js'
+import { lockSettings, queueAt, type WorkerDeps } from './worker-deps.js'
 
 /** Agents' token name for checkpoints created through the queue, in the audit. */
 export const INTAKE_PRINCIPAL = 'intake-queue'
@@ -35,7 +35,7 @@ export function createIntakeWorker(deps: WorkerDeps): Worker<unknown, Checkpoint
         throw error
       }
     },
-    { connection: deps.connection, prefix: deps.prefix, ...lockSettings(deps), concurrency: deps.concurrency ?? 20 },
+    { ...queueAt(deps, INTAKE_QUEUE), ...lockSettings(deps), concurrency: deps.concurrency ?? 20 },
   )
   worker.on('error', (error) => log.error({ err: error }, 'intake worker error'))
   return worker

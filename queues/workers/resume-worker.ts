@@ -4,7 +4,7 @@ import { RESUME_QUEUE } from '../../plugins/queue-names.js'
 import { resumeEventOf, resumeMessageId } from '../../resume/resume-event.js'
 import { ResumeRejected } from '../../plugins/resume-target.js'
 import { RESUME_BACKOFF, resumeBackoffMs } from '../retry-policy.js'
-import { lockSettings, type WorkerDeps } from './worker-deps.js'
+import { lockSettings, queueAt, type WorkerDeps } from './worker-deps.js'
 
 /**
  * Wakes the agent through its resume target, retrying with backoff for over a day. Success,
@@ -47,8 +47,7 @@ export function createResumeWorker(deps: WorkerDeps): Worker<ResumeJob> {
   }
 
   const worker = new Worker<ResumeJob>(RESUME_QUEUE, processJob, {
-    connection: deps.connection,
-    prefix: deps.prefix, ...lockSettings(deps),
+    ...queueAt(deps, RESUME_QUEUE), ...lockSettings(deps),
     concurrency: deps.concurrency ?? 20,
     settings: {
       backoffStrategy: (attemptsMade: number, type?: string) =>

@@ -2,16 +2,17 @@ import { Worker, type Job } from 'bullmq'
 import { EventRefused } from '../../engine/errors.js'
 import type { TimerJob } from '../../plugins/job-data.js'
 import { TIMERS_QUEUE } from '../../plugins/queue-names.js'
-import { lockSettings, type WorkerDeps } from './worker-deps.js'
+import { lockSettings, queueAt, type WorkerDeps } from './worker-deps.js'
 
 /**
  * Fires deadlines. A firing is just another event through the machine: one that no longer
  * applies (answered, cancelled, deadline moved) is refused by the machine and ignored here.
  */
-export function createTimerWorker(deps: WorkerDeps): Worker<TimerJob> {
-  const log = deps.logger.child({ queue: TIMERS_QUEUE })
+/** `queue`: the timers queue, or one of its sub-queues on a Cluster. */
+export function createTimerWorker(deps: WorkerDeps, queue: string = TIMERS_QUEUE): Worker<TimerJob> {
+  const log = deps.logger.child({ queue })
   const worker = new Worker<TimerJob>(
-    TIMERS_QUEUE,
+    queue,
     async (job: Job<TimerJob>) => {
       const { checkpointId, timer, dueAt } = job.data
       try {
@@ -23,7 +24,7 @@ export function createTimerWorker(deps: WorkerDeps): Worker<TimerJob> {
         throw error
       }
     },
-    { connection: deps.connection, prefix: deps.prefix, ...lockSettings(deps), concurrency: deps.concurrency ?? 50 },
+    { ...queueAt(deps, queue), ...lockSettings(deps), concurrency: deps.concurrency ?? 50 },
   )
   worker.on('error', (error) => log.error({ err: error }, 'timer worker error'))
   return worker

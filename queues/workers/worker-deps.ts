@@ -4,12 +4,16 @@ import type { ChannelRegistry } from '../../plugins/channel-registry.js'
 import type { Capabilities } from '../../engine/validate-create.js'
 import type { Engine } from '../../engine/engine.js'
 import type { ResumeTarget } from '../../plugins/resume-target.js'
+import type { QueueSet } from '../queue-set.js'
 
 /** What every worker is built from; assembled once per process in ops/. */
 export interface WorkerDeps {
   engine: Engine
   connection: ConnectionOptions
+  /** HOLDPOINT_KEY_PREFIX, for keys the workers write themselves. */
   prefix: string
+  /** Where each queue lives (its BullMQ prefix; on a Cluster, the sub-queues of split ones). */
+  queues: Pick<QueueSet, 'prefixOf' | 'partsOf'>
   logger: Logger
   publicUrl: string
   channels: ChannelRegistry
@@ -25,4 +29,9 @@ export interface WorkerDeps {
 /** Stalled-job detection follows the lock: a killed worker's job is retried within ~2 locks. */
 export function lockSettings(deps: Pick<WorkerDeps, 'jobLockMs'>): { lockDuration: number; stalledInterval: number; maxStalledCount: number } {
   return { lockDuration: deps.jobLockMs, stalledInterval: deps.jobLockMs, maxStalledCount: 5 }
+}
+
+/** The connection and BullMQ prefix a worker of `queue` needs (the same as its producers'). */
+export function queueAt(deps: Pick<WorkerDeps, 'connection' | 'queues'>, queue: string): { connection: ConnectionOptions; prefix: string } {
+  return { connection: deps.connection, prefix: deps.queues.prefixOf(queue) }
 }
