@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
 import { inject } from 'vitest'
 import type { Channel } from '../../plugins/channel.js'
 import type { Plugin } from '../../plugins/plugin.js'
 import type { VerifierFunction } from '../../verify/verifier.js'
-import { loadConfig, type ResolvedConfig } from '../../ops/config.js'
+import { clusterNodes, loadConfig, type ResolvedConfig } from '../../ops/config.js'
+import type { RedisClient } from '../../engine/redis-client.js'
 import { createLogger } from '../../ops/logger.js'
 import { startRuntime, type Runtime } from '../../ops/runtime.js'
 import { freePort } from './free-port.js'
@@ -31,7 +32,8 @@ export interface TestHoldpoint {
   env: Record<string, string>
   config: ResolvedConfig
   runtime: Runtime
-  redis: Redis
+  /** The test's own connection to the same Redis (a Cluster client when the env names a cluster). */
+  redis: RedisClient
   /** Authenticated JSON request against this Holdpoint. */
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>
   close(): Promise<void>
@@ -80,7 +82,7 @@ export async function startHoldpoint(opts: StartOptions = {}): Promise<TestHoldp
     ...(opts.plugins && { plugins: opts.plugins }),
     ...(opts.verifiers && { verifiers: opts.verifiers }),
   })
-  const redis = new Redis(env.REDIS_URL!)
+  const redis = testClient(env)
   redis.on('error', () => undefined)
   const url = `http://127.0.0.1:${port}`
   const token = config.apiTokens[0]!.token
@@ -106,6 +108,15 @@ export async function startHoldpoint(opts: StartOptions = {}): Promise<TestHoldp
       redis.disconnect()
     },
   }
+}
+
+/** A connection of the test's own to the Redis (or Cluster) this env points at. */
+export function testClient(env: Record<string, string>): RedisClient {
+  const seeds = env.HOLDPOINT_REDIS_CLUSTER_NODES
+  if (!seeds) return new Redis(env.REDIS_URL!)
+  const parsed = clusterNodes(seeds)
+  if ('error' in parsed) throw new Error(parsed.error)
+  return new Cluster(parsed.nodes, { clusterNodeRetryStrategy: (t) => Math.min(100 * t, 1000) })
 }
 
 /** Removes every key of a test prefix (never FLUSHALL: the Redis may be shared). */
