@@ -42,7 +42,7 @@ const resumeSpec = z.union([
     .strict(),
   // `prefix` is the user's own BullMQ prefix (BullMQ's default 'bull'), not Holdpoint's.
   z
-    .object({ queue: z.object({ name: z.string().regex(/^[\w.-]{1,100}$/), prefix: z.string().regex(/^[\w.-]{1,64}$/).optional() }).strict() })
+    .object({ queue: z.object({ name: z.string().regex(/^[\w.-]{1,100}$/), prefix: z.string().regex(/^[\w.{}-]{1,64}$/, 'letters, digits, _ . - and a {hash tag} only').optional() }).strict() })
     .strict(),
   z
     .object({

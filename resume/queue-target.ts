@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq'
-import type { RedisClient } from '../engine/redis-client.js'
+import { hashTagOf } from '../engine/key-slot.js'
+import { isCluster, type RedisClient } from '../engine/redis-client.js'
 import { ResumeRejected, type ResumeTarget } from '../plugins/resume-target.js'
 
 /** BullMQ's own default prefix: what a service gets when it never set one. */
@@ -39,6 +40,10 @@ export function queueTarget(connection: RedisClient, holdpointPrefix: string, ow
       if (!('queue' in spec)) throw new Error('queueTarget called for another target')
       const prefix = spec.queue.prefix ?? BULLMQ_DEFAULT_PREFIX
       const { name } = spec.queue
+      // BullMQ on a Cluster: every key of the queue in one slot, so its prefix needs a hash tag.
+      if (isCluster(connection) && hashTagOf(`${prefix}:${name}:x`) === `${prefix}:${name}:x`) {
+        throw new ResumeRejected(`on Redis Cluster the queue's prefix needs a hash tag, e.g. "{${prefix}}" (and the agent's worker the same prefix)`, { queue: name, prefix })
+      }
       // An agent must not be able to feed Holdpoint's own queues (intake, timers, resume).
       if (prefix === holdpointPrefix && internal.has(name)) {
         throw new ResumeRejected(`queue ${name} is one of Holdpoint's own queues`, { queue: name, prefix })

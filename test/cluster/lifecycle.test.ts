@@ -3,6 +3,7 @@ import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { keySlot } from '../../engine/key-slot.js'
 import { INTAKE_QUEUE, TIMERS_QUEUE } from '../../plugins/queue-names.js'
+import { resumeTargetsPlugin } from '../../resume/plugin.js'
 import { approvalSchema, eventually, startHoldpoint, type TestHoldpoint } from '../support/holdpoint.js'
 import { recordingChannel } from '../support/recording-channel.js'
 import { startRedisCluster, type RedisClusterProcess } from '../support/redis-cluster.js'
@@ -18,7 +19,7 @@ const email = recordingChannel('email')
 beforeAll(async () => {
   cluster = await startRedisCluster()
   receiver = await new WebhookReceiver().start()
-  hp = await startHoldpoint({ plugins: [], channels: [email], env: { HOLDPOINT_REDIS_CLUSTER_NODES: cluster.seeds } })
+  hp = await startHoldpoint({ plugins: [resumeTargetsPlugin], channels: [email], env: { HOLDPOINT_REDIS_CLUSTER_NODES: cluster.seeds } })
 }, 60_000)
 afterAll(async () => {
   await hp?.close()
@@ -35,10 +36,10 @@ describe('Holdpoint on a 3-master Redis Cluster', () => {
     }
     const keys = hp.runtime.engine.store.keys
     const owners = new Map<string, number>()
-    const slots = (await cluster.node(0).cluster('SLOTS')) as Array<[number, number, [string, number]]>
+    const slots = await cluster.node(0).cluster('SLOTS')
     for (const shard of keys.allShards()) {
       const slot = keySlot(keys.index(shard))
-      const owner = slots.find(([from, to]) => slot >= from && slot <= to)![2][1]
+      const owner = slots.find(([from, to]) => slot >= from && slot <= to)![2]![1]
       owners.set(String(owner), (owners.get(String(owner)) ?? 0) + 1)
     }
     expect([...owners.values()].sort()).toEqual([5, 5, 6])
@@ -145,6 +146,24 @@ describe('Holdpoint on a 3-master Redis Cluster', () => {
       await Promise.all([queue.close(), events.close()])
       connection.disconnect()
     }
+  })
+
+  it('resumes an agent through its own BullMQ queue when its prefix carries a hash tag, and says why not otherwise', async () => {
+    const tagged = (await hp.api('POST', '/v1/checkpoints', { task: 'queue resume', responseSchema: approvalSchema, resume: { queue: { name: 'agent-jobs', prefix: '{agent}' } } })).body.id as string
+    const untagged = (await hp.api('POST', '/v1/checkpoints', { task: 'queue resume', responseSchema: approvalSchema, resume: { queue: { name: 'agent-jobs' } } })).body.id as string
+    for (const id of [tagged, untagged]) await hp.api('POST', `/v1/checkpoints/${id}/response`, { response: { approved: true }, actor: 'ana' })
+    await eventually(async () => (await kinds(tagged)).includes('resumed'))
+    const connection = cluster.client()
+    const queue = new Queue('agent-jobs', { connection: connection.duplicate({ redisOptions: { maxRetriesPerRequest: null } }), prefix: '{agent}' })
+    try {
+      expect((await queue.getJob(`msg_${tagged}`))?.data.data.checkpointId).toBe(tagged)
+    } finally {
+      await queue.close()
+      connection.disconnect()
+    }
+    await eventually(async () => (await kinds(untagged)).includes('resume.failed'))
+    const failed = (await hp.api('GET', `/v1/checkpoints/${untagged}/audit`)).body.entries.find((e: { kind: string }) => e.kind === 'resume.failed')
+    expect(failed.data.reason).toContain('hash tag')
   })
 
   it('counts checkpoints per state over every shard in /metrics', async () => {
