@@ -132,7 +132,7 @@ export class Archiver {
     if (await this.o.store.outboxPending(raw.id, Number(raw.stored.ver))) return false
     const request = JSON.parse(raw.stored.req) as StoredRequest
     if (!request.resume) return true
-    const job: Job | undefined = await this.o.queues.get(RESUME_QUEUE).getJob(jobIds.resume(raw.id))
+    const job: Job | undefined = await this.o.queues.forCheckpoint(RESUME_QUEUE, raw.id).getJob(jobIds.resume(raw.id))
     const state = job ? await job.getState() : null
     if (state !== null && RESUME_LIVE.has(state)) return false
     const audited = raw.audit.some((line) => {

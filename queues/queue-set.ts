@@ -2,7 +2,7 @@ import { Queue, type JobsOptions } from 'bullmq'
 import type { Keys } from '../engine/keys.js'
 import type { RedisClient } from '../engine/redis-client.js'
 import type { JobQueues } from '../plugins/plugin.js'
-import { TIMERS_QUEUE } from '../plugins/queue-names.js'
+import { RESUME_QUEUE, TIMERS_QUEUE } from '../plugins/queue-names.js'
 
 /**
  * Kept completed jobs are what makes re-dispatch harmless: BullMQ refuses a job id it still
@@ -12,13 +12,14 @@ export const KEEP_COMPLETED = { age: 60 * 60 }
 export const KEEP_FAILED = { age: 60 * 60 * 24 * 14 }
 
 /**
- * On a Cluster the busiest queues (timers, deliveries) are split into this many sub-queues,
- * each on its own hash tag, so that no single master carries all of their jobs.
+ * On a Cluster the busiest queues (timers, resumes, deliveries: jobs for every checkpoint)
+ * are split into this many sub-queues, each on a hash tag in its own third of the slots, so
+ * that no single master carries all of their jobs.
  */
 export const CLUSTER_SUBQUEUES = 3
 
 function splitOnCluster(name: string): boolean {
-  return name === TIMERS_QUEUE || name.startsWith('deliver-')
+  return name === TIMERS_QUEUE || name === RESUME_QUEUE || name.startsWith('deliver-')
 }
 
 /**
@@ -26,7 +27,7 @@ function splitOnCluster(name: string): boolean {
  *
  * On one Redis every queue lives under BullMQ prefix = HOLDPOINT_KEY_PREFIX with its plain
  * name, as always. On a Cluster (BullMQ's rule: all keys of one queue in one slot) each queue
- * gets its own hash-tagged prefix (`<prefix>:{<name>}`), and the timer and delivery queues are
+ * gets its own hash-tagged prefix (`<prefix>:{<name>}`), and the timer, resume and delivery queues are
  * split into sub-queues `<name>.0` … `<name>.<n-1>`; a checkpoint's jobs always go to the same
  * sub-queue (by its shard), so job-id dedupe per checkpoint holds.
  */

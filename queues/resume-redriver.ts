@@ -16,7 +16,7 @@ export class ResumeRedriver {
   constructor(private readonly queues: QueueSet) {}
 
   async redrive(cp: LoadedCheckpoint, force: boolean): Promise<RedriveOutcome> {
-    const queue = this.queues.get(RESUME_QUEUE)
+    const queue = this.queues.forCheckpoint(RESUME_QUEUE, cp.id)
     const jobId = jobIds.resume(cp.id)
     const job = await queue.getJob(jobId)
     if (job) {

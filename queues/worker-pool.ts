@@ -7,7 +7,7 @@ import type { WorkerDeps } from './workers/worker-deps.js'
 import { randomUUID } from 'node:crypto'
 import type { RedisClient } from '../engine/redis-client.js'
 import { Keys } from '../engine/keys.js'
-import { deliveryQueue, TIMERS_QUEUE } from '../plugins/queue-names.js'
+import { deliveryQueue, RESUME_QUEUE, TIMERS_QUEUE } from '../plugins/queue-names.js'
 import type { Archiver } from './archiver.js'
 
 const SWEEP_EVERY_MS = 2_000
@@ -40,7 +40,7 @@ export class WorkerPool {
     this.workers = [
       createIntakeWorker(this.deps),
       ...this.deps.queues.partsOf(TIMERS_QUEUE).map((queue) => createTimerWorker(this.deps, queue)),
-      createResumeWorker(this.deps),
+      ...this.deps.queues.partsOf(RESUME_QUEUE).map((queue) => createResumeWorker(this.deps, queue)),
       ...channels.flatMap((c) => this.deps.queues.partsOf(deliveryQueue(c)).map((queue) => createDeliveryWorker(c, this.deps, queue))),
     ]
     this.every(SWEEP_EVERY_MS, async () => {

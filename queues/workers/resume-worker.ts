@@ -11,9 +11,10 @@ import { lockSettings, queueAt, type WorkerDeps } from './worker-deps.js'
  * a refusal (410) and the final failure are each audited; a failed job stays in the failed
  * set, where an operator can re-drive it (API or Bull Board).
  */
-export function createResumeWorker(deps: WorkerDeps): Worker<ResumeJob> {
+/** `queue`: the resume queue, or one of its sub-queues on a Cluster. */
+export function createResumeWorker(deps: WorkerDeps, queue: string = RESUME_QUEUE): Worker<ResumeJob> {
   const { engine } = deps
-  const log = deps.logger.child({ queue: RESUME_QUEUE })
+  const log = deps.logger.child({ queue })
 
   async function processJob(job: Job<ResumeJob>): Promise<string> {
     const cp = await engine.get(job.data.checkpointId)
@@ -46,8 +47,8 @@ export function createResumeWorker(deps: WorkerDeps): Worker<ResumeJob> {
     }
   }
 
-  const worker = new Worker<ResumeJob>(RESUME_QUEUE, processJob, {
-    ...queueAt(deps, RESUME_QUEUE), ...lockSettings(deps),
+  const worker = new Worker<ResumeJob>(queue, processJob, {
+    ...queueAt(deps, queue), ...lockSettings(deps),
     concurrency: deps.concurrency ?? 20,
     settings: {
       backoffStrategy: (attemptsMade: number, type?: string) =>

@@ -94,7 +94,7 @@ describe('the dashboard on a Redis Cluster', () => {
     const board = await operator.req('GET', '/admin/queues/api/queues')
     expect(board.status).toBe(200)
     const names = (board.body.queues as Array<{ name: string }>).map((q) => q.name)
-    expect(names).toEqual(expect.arrayContaining(['timers.0', 'timers.1', 'timers.2', 'deliver-email.0', 'resume', 'checkpoints']))
+    expect(names).toEqual(expect.arrayContaining(['timers.0', 'timers.1', 'timers.2', 'deliver-email.0', 'resume.2', 'checkpoints']))
     expect(names).not.toContain('timers')
   })
 })

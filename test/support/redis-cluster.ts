@@ -18,7 +18,8 @@ export interface ClusterNodeProcess {
 
 /**
  * A real Redis Cluster of the test's own (three masters, no replicas) on spare ports, with
- * AOF `always` so a SIGKILLed master loses nothing it acknowledged. Never the shared Redis.
+ * AOF `always` by default so a SIGKILLed master loses nothing it acknowledged. Never the
+ * shared Redis.
  */
 export interface RedisClusterProcess {
   nodes: ClusterNodeProcess[]
@@ -63,12 +64,12 @@ async function answers(port: number): Promise<boolean> {
   }
 }
 
-async function launch(node: Omit<ClusterNodeProcess, 'child'>): Promise<ChildProcess> {
+async function launch(node: Omit<ClusterNodeProcess, 'child'>, appendfsync: 'always' | 'everysec'): Promise<ChildProcess> {
   const args = [
     '--port', String(node.port), '--bind', '127.0.0.1', '--dir', node.dir,
     '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(node.busPort),
     '--cluster-node-timeout', '3000',
-    '--appendonly', 'yes', '--appendfsync', 'always', '--save', '',
+    '--appendonly', 'yes', '--appendfsync', appendfsync, '--save', '',
     '--hz', '100', '--maxmemory-policy', 'noeviction',
   ]
   const child = spawn('redis-server', args, { stdio: 'ignore' })
@@ -80,7 +81,10 @@ async function launch(node: Omit<ClusterNodeProcess, 'child'>): Promise<ChildPro
   throw new Error(`redis-server (cluster node) did not start on ${node.port}`)
 }
 
-export async function startRedisCluster(masters = 3): Promise<RedisClusterProcess> {
+/** `appendfsync`: `always` (tests: nothing acknowledged is lost) or `everysec` (production's setting, the bench). */
+export async function startRedisCluster(opts: { masters?: number; appendfsync?: 'always' | 'everysec' } = {}): Promise<RedisClusterProcess> {
+  const masters = opts.masters ?? 3
+  const appendfsync = opts.appendfsync ?? 'always'
   const nodes: ClusterNodeProcess[] = []
   const admins = new Map<number, Redis>()
   try {
@@ -88,7 +92,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterProces
       const ports = await sparePorts()
       const dir = await mkdtemp(join(tmpdir(), 'hp-cluster-'))
       const base = { ...ports, dir }
-      nodes.push({ ...base, child: await launch(base) })
+      nodes.push({ ...base, child: await launch(base, appendfsync) })
     }
     await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'])
   } catch (error) {
@@ -119,7 +123,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterProces
       await exited(nodes[i]!.child)
     },
     async restart(i) {
-      nodes[i]!.child = await launch(nodes[i]!)
+      nodes[i]!.child = await launch(nodes[i]!, appendfsync)
     },
     async waitOk(timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs
