@@ -1,5 +1,5 @@
 import type { Keys } from './keys.js'
-import { isCluster, type RedisClient } from './redis-client.js'
+import { closeClient, isCluster, type RedisClient } from './redis-client.js'
 
 /** What every commit announces on the changes channel (see commitCheckpoint). */
 export interface Change {
@@ -79,6 +79,6 @@ export class ChangeFeed {
   async close(): Promise<void> {
     this.byId.clear()
     this.any.clear()
-    await this.subscriber.quit().catch(() => undefined)
+    await closeClient(this.subscriber)
   }
 }

@@ -19,3 +19,18 @@ export function isCluster(client: RedisClient): client is Cluster {
 export function masters(client: RedisClient): Redis[] {
   return isCluster(client) ? client.nodes('master') : [client]
 }
+
+/**
+ * QUIT, but never waiting longer than `ms`: a Cluster whose master is down (or restarting)
+ * may not answer, and a shutdown must not hang on it. Then the connection is dropped.
+ */
+export async function closeClient(client: RedisClient, ms = 2_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const quit = client.quit().then(
+    () => undefined,
+    () => undefined,
+  )
+  await Promise.race([quit, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))])
+  clearTimeout(timer)
+  client.disconnect()
+}

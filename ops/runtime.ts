@@ -40,6 +40,7 @@ import type { ResolvedConfig } from './config.js'
 import { Metrics } from './metrics.js'
 import { PLUGINS } from './plugins.js'
 import { RedisConnections } from './redis-connections.js'
+import { closeClient } from '../engine/redis-client.js'
 
 /** Request features the engine itself implements; modules add theirs (e.g. `verify`). */
 const CORE_FEATURES = ['escalation', 'reminders', 'quorum']
@@ -305,7 +306,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
     async close() {
       for (const close of closers) await close()
       await queues.close()
-      await Promise.all([redis.quit().catch(() => undefined), bullConnection.quit().catch(() => undefined)])
+      await Promise.all([closeClient(redis), closeClient(bullConnection)])
     },
   }
 }

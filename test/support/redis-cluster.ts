@@ -109,6 +109,9 @@ export async function startRedisCluster(opts: { masters?: number; appendfsync?: 
     }
     return client
   }
+  // A test process that dies (or a hook that times out) must not leave masters running.
+  const killAll = () => nodes.forEach((n) => n.child.kill('SIGKILL'))
+  process.once('exit', killAll)
   const cluster: RedisClusterProcess = {
     nodes,
     seeds: nodes.map((n) => `127.0.0.1:${n.port}`).join(','),
@@ -147,6 +150,7 @@ export async function startRedisCluster(opts: { masters?: number; appendfsync?: 
       return found
     },
     async stop() {
+      process.off('exit', killAll)
       for (const client of admins.values()) client.disconnect()
       for (const n of nodes) n.child.kill('SIGKILL')
       await Promise.all(nodes.map((n) => exited(n.child)))
