@@ -31,6 +31,16 @@ export interface ClusterStageRun {
   /** Redis commands per lifecycle, and each master's share of them (one entry standalone). */
   commandsPerLifecycle: number
   shareByMaster: number[]
+  /**
+   * Redis CPU (user + sys) per lifecycle, every master together and the busiest master alone,
+   * net of what the nodes spend idle (cron at hz 100, cluster bus, idle workers' polling),
+   * measured for a few seconds before the run: what each lifecycle adds, so 1000 divided by
+   * the busiest master's figure estimates the lifecycles/s at which that master's core is full.
+   */
+  redisCpuMsPerLifecycle: number
+  busiestMasterCpuMsPerLifecycle: number
+  /** What the nodes spend idle, CPU ms per second, all together. */
+  idleCpuMsPerSecond: number
 }
 
 export interface ClusterStageResult {
@@ -71,8 +81,9 @@ function startHoldpointProcess(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
 }
 
-async function up(url: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
+async function up(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 1200; i++) {
+    if (child.exitCode !== null) throw new Error(`Holdpoint exited with ${child.exitCode} before ${url} came up`)
     if (await fetch(url).then((r) => r.status < 500, () => false)) return
     await new Promise((r) => setTimeout(r, 50))
   }
@@ -81,6 +92,16 @@ async function up(url: string): Promise<void> {
 
 async function commands(nodes: Redis[]): Promise<number[]> {
   return Promise.all(nodes.map(async (n) => [...(await n.info('commandstats')).matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0)))
+}
+
+/** Each node's CPU seconds so far (main thread and children, user + sys). */
+async function cpuSeconds(nodes: Redis[]): Promise<number[]> {
+  return Promise.all(
+    nodes.map(async (n) => {
+      const info = await n.info('cpu')
+      return ['used_cpu_sys', 'used_cpu_user'].reduce((sum, field) => sum + Number(new RegExp(`^${field}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0), 0)
+    }),
+  )
 }
 
 async function measure(label: string, redisEnv: Record<string, string>, nodes: Redis[], lifecycles: number, concurrency: number, sink: Sink): Promise<ClusterStageRun> {
@@ -97,6 +118,8 @@ async function measure(label: string, redisEnv: Record<string, string>, nodes: R
     HOLDPOINT_RATE_LIMIT_API: '0',
     HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS: 'true',
     HOLDPOINT_ARCHIVE: 'off',
+    // A busy shared machine must not turn a cold schema compile into a refusal.
+    HOLDPOINT_VALIDATION_TIMEOUT_MS: '10000',
   })
   const base = `http://127.0.0.1:${port}`
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
@@ -113,22 +136,33 @@ async function measure(label: string, redisEnv: Record<string, string>, nodes: R
     return performance.now() - t0
   }
   try {
-    await up(`${base}/healthz`)
+    await up(`${base}/healthz`, child)
     // Warm-up (JIT, pools, script cache) is not measured.
     await runPool(Math.min(100, lifecycles), concurrency, async () => void (await one()))
+    const idleFrom = await cpuSeconds(nodes)
+    const idleStarted = performance.now()
+    await new Promise((r) => setTimeout(r, 3_000))
+    const idleSeconds = (performance.now() - idleStarted) / 1000
+    const idlePerSecond = (await cpuSeconds(nodes)).map((now, i) => (now - idleFrom[i]!) / idleSeconds)
     const before = await commands(nodes)
+    const cpuBefore = await cpuSeconds(nodes)
     const times: number[] = []
     const started = performance.now()
     await runPool(lifecycles, concurrency, async () => void times.push(await one()), new Progress(`${label} c=${concurrency}`, lifecycles))
     const seconds = (performance.now() - started) / 1000
     await new Promise((r) => setTimeout(r, 500))
+    const measuredSeconds = (performance.now() - started) / 1000
     const delta = (await commands(nodes)).map((after, i) => after - before[i]!)
+    const cpu = (await cpuSeconds(nodes)).map((after, i) => (Math.max(0, after - cpuBefore[i]! - idlePerSecond[i]! * measuredSeconds) * 1000) / lifecycles)
     const total = delta.reduce((a, b) => a + b, 0)
     return {
       lifecyclesPerSecond: Math.round((lifecycles / seconds) * 10) / 10,
       lifecycleMs: summarize(times),
       commandsPerLifecycle: Math.round(total / lifecycles),
       shareByMaster: delta.map((d) => Math.round((d / total) * 100) / 100),
+      redisCpuMsPerLifecycle: Math.round(cpu.reduce((a, b) => a + b, 0) * 100) / 100,
+      busiestMasterCpuMsPerLifecycle: Math.round(Math.max(...cpu) * 100) / 100,
+      idleCpuMsPerSecond: Math.round(idlePerSecond.reduce((a, b) => a + b, 0) * 1000),
     }
   } finally {
     child.kill('SIGTERM')
@@ -164,12 +198,12 @@ export async function clusterStage(lifecycles = 400, concurrency = 32): Promise<
 
 export function clusterStageMarkdown(r: ClusterStageResult): string {
   const row = (name: string, x: ClusterStageRun) =>
-    `| ${name} | ${x.lifecyclesPerSecond} | ${x.lifecycleMs.p50} / ${x.lifecycleMs.p95} / ${x.lifecycleMs.p99} | ${x.commandsPerLifecycle} | ${x.shareByMaster.map((s) => `${Math.round(s * 100)}%`).join(' · ')} |`
+    `| ${name} | ${x.lifecyclesPerSecond} | ${x.lifecycleMs.p50} / ${x.lifecycleMs.p95} / ${x.lifecycleMs.p99} | ${x.commandsPerLifecycle} | ${x.shareByMaster.map((s) => `${Math.round(s * 100)}%`).join(' · ')} | ${x.redisCpuMsPerLifecycle} / ${x.busiestMasterCpuMsPerLifecycle} | ${x.idleCpuMsPerSecond} |`
   return [
     `Cluster stage: ${r.lifecycles} lifecycles at concurrency ${r.concurrency}, one Holdpoint process (server + worker).`,
     '',
-    '| Redis | lifecycles/s | lifecycle p50 / p95 / p99 (ms) | Redis commands per lifecycle | share of commands per master |',
-    '|---|---:|---|---:|---|',
+    '| Redis | lifecycles/s | lifecycle p50 / p95 / p99 (ms) | Redis commands per lifecycle | share of commands per master | Redis CPU ms per lifecycle (net of idle): all / busiest master | idle Redis CPU ms/s |',
+    '|---|---:|---|---:|---|---|---:|',
     row('one node', r.standalone),
     row('3-master cluster', r.cluster),
   ].join('\n')
