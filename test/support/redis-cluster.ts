@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { Cluster, Redis } from 'ioredis'
+import { redisAnswers } from '../../ops/dev-redis.js'
 import { freePort } from './free-port.js'
 
 const run = promisify(execFile)
@@ -51,19 +52,6 @@ function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()))
 }
 
-async function answers(port: number): Promise<boolean> {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null })
-  client.on('error', () => undefined)
-  try {
-    await client.connect()
-    return (await client.ping()) === 'PONG'
-  } catch {
-    return false
-  } finally {
-    client.disconnect()
-  }
-}
-
 async function launch(node: Omit<ClusterNodeProcess, 'child'>, appendfsync: 'always' | 'everysec'): Promise<ChildProcess> {
   const args = [
     '--port', String(node.port), '--bind', '127.0.0.1', '--dir', node.dir,
@@ -74,7 +62,7 @@ async function launch(node: Omit<ClusterNodeProcess, 'child'>, appendfsync: 'alw
   ]
   const child = spawn('redis-server', args, { stdio: 'ignore' })
   for (let i = 0; i < 100; i++) {
-    if (await answers(node.port)) return child
+    if (await redisAnswers(`redis://127.0.0.1:${node.port}`)) return child
     await new Promise((r) => setTimeout(r, 50))
   }
   child.kill('SIGKILL')
