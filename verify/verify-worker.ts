@@ -55,7 +55,7 @@ export function createVerifyWorker(opts: VerifyWorkerOptions): Worker<VerifyJob>
         reason: verdict.reason,
         ...(verdict.passed && verdict.response !== undefined && { response: verdict.response }),
         ...(verdict.model !== undefined && { model: verdict.model }),
-      }))
+      }), {}, cp)
       log.info({ checkpointId, attempt, passed: verdict.passed, provider: spec.provider, state: after.state }, 'verdict recorded')
       return verdict.passed ? 'passed' : 'failed'
     } catch (error) {

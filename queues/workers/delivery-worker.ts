@@ -50,13 +50,14 @@ export function createDeliveryWorker(channelName: string, deps: WorkerDeps): Wor
           kind: 'delivery.failed',
           actor: { channel: 'system', actor: channelName },
           data: { recipient, reason: error.message, final: true },
-        })
+        }, cp)
         throw new UnrecoverableError(error.message)
       }
       throw error
     }
     try {
-      await engine.send(checkpointId, (now) => ({ type: 'checkpoint.delivered', now, recipient }))
+      // The load above is the first attempt's: no second round trip unless a race is lost.
+      await engine.send(checkpointId, (now) => ({ type: 'checkpoint.delivered', now, recipient }), {}, cp)
     } catch (error) {
       if (!(error instanceof EventRefused)) throw error
     }

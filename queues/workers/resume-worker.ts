@@ -30,7 +30,7 @@ export function createResumeWorker(deps: WorkerDeps): Worker<ResumeJob> {
         kind: 'resumed',
         actor: { channel: 'system', actor: targetName },
         data: { target: targetName, messageId, attempt: job.attemptsMade + 1, ...detail },
-      })
+      }, cp)
       log.info({ checkpointId: cp.id, jobId: job.id, target: targetName, attempt: job.attemptsMade + 1 }, 'agent resumed')
       return 'resumed'
     } catch (error) {
@@ -39,7 +39,7 @@ export function createResumeWorker(deps: WorkerDeps): Worker<ResumeJob> {
           kind: 'resume.failed',
           actor: { channel: 'system', actor: targetName },
           data: { target: targetName, messageId, final: true, reason: error.message, ...error.detail },
-        })
+        }, cp)
         throw new UnrecoverableError(error.message)
       }
       throw error
