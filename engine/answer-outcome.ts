@@ -19,6 +19,8 @@ export interface AnswerInput {
   shownHash?: string
   /** Further audit facts (a message id, a device). Never secrets. */
   data?: Record<string, unknown>
+  /** The caller's own load of this checkpoint, just made: the engine uses it instead of loading again (a lost race still reloads). */
+  loaded?: LoadedCheckpoint
 }
 
 export interface PersonalActInput {
@@ -26,6 +28,8 @@ export interface PersonalActInput {
   by: Actor
   via: string
   data?: Record<string, unknown>
+  /** As for AnswerInput. */
+  loaded?: LoadedCheckpoint
 }
 
 /** The outcomes an answer can have. `problems` paths are relative to the response itself. */

@@ -1,14 +1,17 @@
 import type { Redis, Result } from 'ioredis'
 import type { RedisClient } from './redis-client.js'
-import type { PersistedCheckpoint } from '../machine/index.js'
+import { stateOf, type PersistedCheckpoint } from '../machine/index.js'
 import { isTerminal, type CheckpointState, type Effect } from '../machine/types.js'
 import type { AuditEntry } from './audit.js'
-import type { StoredRequest } from './stored-request.js'
+import { compactRequest, expandRequest, requestHash, schemaRefs, type CompactRequest, type SealedRequest, type StoredRequest } from './stored-request.js'
 import { AtRest } from './at-rest.js'
+import { snapshotBaseline } from './checkpoint-input.js'
+import { parseRecord } from './checkpoint-record.js'
 import type { FieldCipher } from './field-cipher.js'
 import { Keys, STANDALONE, type KeyLayout } from './keys.js'
 import { newCheckpointId } from './ids.js'
-import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js'
+import { SchemaCache } from './schema-cache.js'
+import { decodeCompactSnapshot, decodeSnapshot, encodeCompactSnapshot } from './snapshot-codec.js'
 import { COMMIT_CHECKPOINT_LUA, CommitStatus } from './scripts/commit-checkpoint.js'
 
 /** A checkpoint as read from Redis in one atomic read. */
@@ -39,11 +42,14 @@ export interface CommitArgs {
   /** 0 to create, -1 for an audit-only append, else the version the change was computed from. */
   expectedVersion: number
   expectedHead: string
+  /** The load the change was computed from (null to create). */
+  current: LoadedCheckpoint | null
   previousState: CheckpointState | null
   next: { persisted: PersistedCheckpoint; state: CheckpointState } | null
   /** State recorded in the pub/sub message and state index; for audit-only, the current state. */
   state: CheckpointState
-  audit: AuditEntry
+  /** Appended in order; the last one's hash becomes the audit head. */
+  audit: AuditEntry[]
   effects: Effect[]
   now: number
   create?: { request: StoredRequest; idempotency?: { scope: string; key: string; record: string; ttlSeconds: number } }
@@ -55,7 +61,7 @@ type CommitReply = [number, string?]
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    commitCheckpoint(...args: string[]): Result<CommitReply, Context>
+    commitCheckpoint(numberOfKeys: number, ...args: string[]): Result<CommitReply, Context>
   }
 }
 
@@ -63,14 +69,22 @@ export function outboxField(id: string, version: number): string {
   return `${id}|${version}`
 }
 
+const isWrongType = (error: unknown) => error instanceof Error && error.message.startsWith('WRONGTYPE')
+
 /**
- * Redis persistence of checkpoints: atomic reads and the single commit script. Knows nothing
- * about what the events mean; the engine decides, the store writes all or nothing.
+ * Redis persistence of checkpoints: one-GET reads and the single commit script. Knows
+ * nothing about what the events mean; the engine decides, the store writes all or nothing.
  */
 export class CheckpointStore {
   readonly keys: Keys
 
   private readonly atRest: AtRest
+  private readonly schemas = new SchemaCache()
+  /**
+   * Loads of records still in the hash layout of before: a commit from one of them sends the
+   * whole record, so the script can rewrite it in the current layout.
+   */
+  private readonly oldLayout = new WeakSet<LoadedCheckpoint>()
 
   constructor(
     readonly redis: RedisClient,
@@ -83,11 +97,29 @@ export class CheckpointStore {
     this.atRest = new AtRest(cipher)
     // defineCommand is per connection; several stores may share one.
     if (typeof (redis as Partial<Redis>).commitCheckpoint !== 'function') {
-      redis.defineCommand('commitCheckpoint', { numberOfKeys: 9, lua: COMMIT_CHECKPOINT_LUA })
+      redis.defineCommand('commitCheckpoint', { lua: COMMIT_CHECKPOINT_LUA })
     }
   }
 
+  /** One GET (plus one for schemas this process has not seen yet). */
   async load(id: string): Promise<LoadedCheckpoint | null> {
+    let raw: Buffer | null
+    try {
+      raw = await this.redis.getBuffer(this.keys.checkpoint(id))
+    } catch (error) {
+      if (isWrongType(error)) return this.loadOldLayout(id)
+      throw error
+    }
+    if (!raw) return null
+    const record = parseRecord(raw)
+    const sealed = await this.expand(id, JSON.parse(record.request) as CompactRequest)
+    const request = this.opened(sealed)
+    const persisted = this.atRest.openSnapshot(decodeCompactSnapshot(record.snapshot, snapshotBaseline(id, sealed)))
+    return { id, request, persisted, state: stateOf(persisted), version: record.version, auditHead: record.auditHead, auditLength: record.auditLength }
+  }
+
+  /** A record written before the one-string layout: a hash, and the audit's length beside it. */
+  private async loadOldLayout(id: string): Promise<LoadedCheckpoint | null> {
     const result = await this.redis
       .multi()
       .hmget(this.keys.checkpoint(id), 'req', 'snap', 'ver', 'head', 'state')
@@ -99,7 +131,7 @@ export class CheckpointStore {
     if (lenErr) throw lenErr
     const [req, snap, ver, head, state] = fields
     if (!req || !snap || !ver || head == null || !state) return null
-    return {
+    const loaded: LoadedCheckpoint = {
       id,
       request: this.atRest.openRequest(JSON.parse(req) as StoredRequest),
       persisted: this.atRest.openSnapshot(decodeSnapshot(snap)),
@@ -108,6 +140,33 @@ export class CheckpointStore {
       auditHead: head,
       auditLength: length,
     }
+    this.oldLayout.add(loaded)
+    return loaded
+  }
+
+  private opened(sealed: SealedRequest): StoredRequest {
+    const plain = this.atRest.openRequest({ ...sealed, requestHash: '' })
+    return { ...plain, requestHash: requestHash(plain) }
+  }
+
+  /** The request with its schemas back in place, from the cache or one MGET. */
+  async expand(id: string, compact: CompactRequest): Promise<SealedRequest> {
+    const texts = new Map<string, string>()
+    for (const hash of schemaRefs(compact)) {
+      const cached = this.schemas.get(hash)
+      if (cached !== undefined) texts.set(hash, cached)
+    }
+    const missing = [...new Set(schemaRefs(compact).filter((hash) => !texts.has(hash)))]
+    if (missing.length > 0) {
+      const found = await this.redis.mget(missing.map((hash) => this.keys.schema(id, hash)))
+      missing.forEach((hash, i) => {
+        const json = found[i]
+        if (json == null) throw new Error(`schema ${hash} of ${id} is missing`)
+        this.schemas.set(hash, json)
+        texts.set(hash, json)
+      })
+    }
+    return expandRequest(compact, new Map([...texts].map(([hash, json]) => [hash, JSON.parse(json) as Record<string, unknown>])))
   }
 
   /**
@@ -129,9 +188,25 @@ export class CheckpointStore {
     const k = this.keys
     const shard = k.shardOf(args.id)
     const idem = args.create?.idempotency
+    const request = args.create?.request ?? args.current?.request
+    if (!request) throw new Error(`commit to ${args.id} names neither a request to create nor the load it was computed from`)
+    // A create, or the first commit to a record of the old layout, writes the whole record.
+    const rewrite = args.create !== undefined || (args.current !== null && this.oldLayout.has(args.current))
+    const persisted = args.next?.persisted ?? (rewrite ? args.current?.persisted : undefined)
+    const written = rewrite ? compactRequest(this.atRest.sealRequest(request)) : null
+    const schemaKeys: string[] = []
+    const schemaArgs: string[] = []
+    if (written) {
+      for (const hash of schemaRefs(written.compact)) {
+        const json = written.schemas.get(hash)!
+        this.schemas.set(hash, json)
+        schemaKeys.push(k.schema(args.id, hash), k.schemaRefs(args.id, hash))
+        schemaArgs.push(json)
+      }
+    }
     const outbox: OutboxEntry | null =
       args.effects.length > 0 && args.next ? { checkpointId: args.id, version: args.expectedVersion + 1, effects: args.effects } : null
-    const reply = await this.redis.commitCheckpoint(
+    const keys = [
       k.checkpoint(args.id),
       k.audit(args.id),
       k.outbox(shard),
@@ -141,22 +216,30 @@ export class CheckpointStore {
       k.stateIndex(args.state, shard),
       idem ? k.idempotency(idem.scope, idem.key) : k.none(shard),
       args.next && isTerminal(args.state) && args.previousState !== args.state ? k.finished(shard) : k.none(shard),
+      ...schemaKeys,
+    ]
+    const last = args.audit[args.audit.length - 1]
+    if (!last) throw new Error(`commit to ${args.id} has no audit entry`)
+    const reply = await this.redis.commitCheckpoint(
+      keys.length,
+      ...keys,
       String(args.expectedVersion),
       args.expectedHead,
-      args.next ? encodeSnapshot(this.atRest.sealSnapshot(args.next.persisted)) : '',
+      persisted ? this.encodeSnapshot(args.id, request, persisted) : '',
       args.state,
-      JSON.stringify(this.atRest.sealAudit(args.audit)),
-      args.audit.hash,
+      last.hash,
       outbox ? outboxField(args.id, outbox.version) : '',
       outbox ? JSON.stringify(outbox) : '',
       String(args.now),
-      args.create ? JSON.stringify(this.atRest.sealRequest(args.create.request)) : '',
+      written ? JSON.stringify(written.compact) : '',
       idem?.record ?? '',
       String(idem?.ttlSeconds ?? 0),
       k.changes(shard),
       args.id,
       k.cluster ? 'SPUBLISH' : 'PUBLISH',
       k.none(shard),
+      ...schemaArgs,
+      ...args.audit.map((entry) => JSON.stringify(this.atRest.sealAudit(entry))),
     )
     const [rawCode, value] = reply
     const code = rawCode as CommitStatus
@@ -166,6 +249,11 @@ export class CheckpointStore {
       return { status: code }
     }
     throw new Error(`commitCheckpoint for ${args.id} answered an unknown status ${String(rawCode)}`)
+  }
+
+  /** Compared with the baseline in plaintext, stored sealed. */
+  private encodeSnapshot(id: string, request: StoredRequest, persisted: PersistedCheckpoint): string {
+    return encodeCompactSnapshot(persisted, snapshotBaseline(id, request), this.atRest.sealSnapshot(persisted))
   }
 
   async readAudit(id: string): Promise<AuditEntry[]> {
@@ -223,9 +311,13 @@ export class CheckpointStore {
     return entries
   }
 
+  /**
+   * Two commands, not a transaction: the hash entry goes first, and a time entry left behind
+   * by a crash in between names nothing, which the sweeper drops (pendingOutbox).
+   */
   async clearOutbox(id: string, version: number): Promise<void> {
     const field = outboxField(id, version)
     const shard = this.keys.shardOf(id)
-    await this.redis.multi().hdel(this.keys.outbox(shard), field).zrem(this.keys.outboxByTime(shard), field).exec()
+    await Promise.all([this.redis.hdel(this.keys.outbox(shard), field), this.redis.zrem(this.keys.outboxByTime(shard), field)])
   }
 }

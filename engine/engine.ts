@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
 import { advance, begin, refusalOf, respondedBy, type PersistedCheckpoint, type Step } from '../machine/index.js'
-import { isTerminal, type Actor, type CheckpointContext, type CheckpointEvent, type CheckpointState, type RespondedBy } from '../machine/types.js'
+import { isTerminal, type Actor, type CheckpointContext, type CheckpointEvent, type CheckpointState, type Effect, type RespondedBy } from '../machine/types.js'
 import { under, type AnswerInput, type AnswerOutcome, type PersonalActInput } from './answer-outcome.js'
 import { GENESIS, sealEntry, type AuditDraft, type AuditEntry } from './audit.js'
 import { canonicalJson } from './canonical-json.js'
+import { checkpointInput } from './checkpoint-input.js'
 import { delegatedFrom } from './delegated-from.js'
 import type { CheckpointStore, LoadedCheckpoint, OutboxEntry } from './checkpoint-store.js'
 import type { CreateSpec } from './create-spec.js'
@@ -13,7 +14,7 @@ import { ValidationFailed } from './problems.js'
 import type { Assigner } from './pick-assignee.js'
 import type { Keyring } from './keyring.js'
 import { CommitStatus } from './scripts/commit-checkpoint.js'
-import type { StoredRequest } from './stored-request.js'
+import { requestHash, type StoredRequest } from './stored-request.js'
 
 /** Turns committed effects into jobs. Must be idempotent: the sweeper may call it again. */
 export interface EffectDispatcher {
@@ -55,6 +56,13 @@ export interface EngineOptions {
    * it then stands. It answers through `answer`, never by writing state itself.
    */
   afterCreate?: (checkpoint: LoadedCheckpoint) => Promise<LoadedCheckpoint>
+  /**
+   * Recipients whose delivery is the commit itself (the dashboard: a committed checkpoint is
+   * on every reviewer's screen). The commit that asks to deliver to one also records it as
+   * delivered, with the same audit entry a separate `checkpoint.delivered` would add; the
+   * dispatcher sends them nothing.
+   */
+  inlineRecipients?: ReadonlySet<string>
 }
 
 export interface SendOptions {
@@ -71,12 +79,6 @@ const SYSTEM: RespondedBy = { channel: 'system', actor: 'holdpoint' }
 function fingerprint(spec: CreateSpec): string {
   const { idempotencyKey: _ignored, ...rest } = spec
   return createHash('sha256').update(canonicalJson(rest)).digest('base64url')
-}
-
-function requestHash(spec: CreateSpec): string {
-  return createHash('sha256')
-    .update(canonicalJson({ task: spec.task, payload: spec.payload, payloadSchema: spec.payloadSchema, responseSchema: spec.responseSchema }))
-    .digest('hex')
 }
 
 const auditKind: Record<CheckpointEvent['type'], AuditDraft['kind']> = {
@@ -124,13 +126,17 @@ function draftFor(event: CheckpointEvent, step: Step, request: StoredRequest, ex
   return draft
 }
 
-/** The boolean property that says approve/reject, for quorum: `approved` when the schema has it. */
-function decisionFieldOf(schema: Record<string, unknown>): string | null {
-  const props = schema.properties as Record<string, { type?: unknown }> | undefined
-  return props?.approved?.type === 'boolean' ? 'approved' : null
-}
-
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+type Delivered = Extract<CheckpointEvent, { type: 'checkpoint.delivered' }>
+
+/** One commit's steps: the event's own, then the inline deliveries it implies. */
+interface Chain {
+  final: Step
+  effects: Effect[]
+  entries: AuditEntry[]
+  deliveries: Array<{ event: Delivered; from: CheckpointState; step: Step }>
+}
 
 /**
  * The one write path: load the snapshot with its version, run the pure transition, commit
@@ -147,6 +153,7 @@ export class Engine {
   private readonly idempotencyTtlSeconds: number
   private readonly assigner: Assigner | undefined
   private readonly afterCreate: ((checkpoint: LoadedCheckpoint) => Promise<LoadedCheckpoint>) | undefined
+  private readonly inlineRecipients: ReadonlySet<string>
 
   constructor(options: EngineOptions) {
     this.store = options.store
@@ -157,6 +164,7 @@ export class Engine {
     this.idempotencyTtlSeconds = options.idempotencyTtlSeconds ?? 60 * 60 * 24
     this.assigner = options.assigner
     this.afterCreate = options.afterCreate
+    this.inlineRecipients = options.inlineRecipients ?? new Set()
   }
 
   now(): number {
@@ -176,32 +184,23 @@ export class Engine {
     const assignTo = spec.assignTo ?? spec.notify
     const request: StoredRequest = { ...rest, assignTo, createdBy: principal, requestHash: requestHash(spec) }
     if (idempotencyKey !== undefined) request.idempotencyKey = idempotencyKey
-    const step = begin({
-      id,
-      now,
-      notify: spec.notify,
-      assignTo,
-      timeoutAt: now + spec.timeoutSeconds * 1000,
-      onTimeout: spec.onTimeout ? { response: spec.onTimeout.response } : null,
-      escalation: spec.escalation ?? [],
-      reminders: spec.reminders ?? null,
-      quorum: spec.quorum ? { approvals: spec.quorum.approvals, rejectOn: spec.quorum.rejectOn ?? null, decisionField: decisionFieldOf(spec.responseSchema) } : null,
-      verify: spec.verify ? { maxAttempts: spec.verify.maxAttempts } : null,
-    })
+    const step = begin(checkpointInput(id, now, request))
     const audit = sealEntry(
       this.keyring,
       { kind: 'created', actor: { channel: 'api', actor: principal }, shownHash: request.requestHash, data: { notify: spec.notify, assignTo } },
       { seq: 0, at: now, state: step.state, prev: GENESIS },
     )
+    const chain = this.chain(step, audit, request, now)
     const result = await this.store.commit({
       id,
       expectedVersion: 0,
       expectedHead: '',
+      current: null,
       previousState: null,
-      next: step,
-      state: step.state,
-      audit,
-      effects: step.effects,
+      next: chain.final,
+      state: chain.final.state,
+      audit: chain.entries,
+      effects: chain.effects,
       now,
       create: {
         request,
@@ -223,16 +222,25 @@ export class Engine {
     }
     if (result.status !== CommitStatus.Ok) throw new Error(`creating ${id} failed with status ${result.status}`)
     this.observer.committed?.({ id, from: null, to: step.state, event: 'checkpoint.create', request, persisted: step.persisted, version: 1 })
+    this.observeDeliveries(id, chain, request, 1)
     // After the commit, so the index never names a checkpoint that was not created; a crash
     // in between leaves that one checkpoint out of its batch's row (it is still listed alone).
     if (request.batch) await this.store.addToBatch(principal, request.batch.id, id)
     // Everything the reader would load is what was just committed: skip the round trip.
-    const created: LoadedCheckpoint = { id, request, persisted: step.persisted, state: step.state, version: 1, auditHead: audit.hash, auditLength: 1 }
+    const created: LoadedCheckpoint = {
+      id,
+      request,
+      persisted: chain.final.persisted,
+      state: chain.final.state,
+      version: 1,
+      auditHead: chain.entries[chain.entries.length - 1]!.hash,
+      auditLength: chain.entries.length,
+    }
     // Before the creation's deliveries are queued, so a request a standing rule answers is
     // already finished when they run (the delivery worker skips finished checkpoints) and
     // nobody is asked. A crash in between leaves it pending for a person: the sweeper delivers it.
     const checkpoint = this.afterCreate ? await this.afterCreate(created).catch(() => created) : created
-    await this.dispatchNow({ checkpointId: id, version: 1, effects: step.effects }, request)
+    await this.dispatchNow({ checkpointId: id, version: 1, effects: chain.effects }, request)
     return { checkpoint, replayed: false }
   }
 
@@ -246,7 +254,7 @@ export class Engine {
    * one shape), committed. Never throws for an outcome a person can cause.
    */
   async answer(input: AnswerInput): Promise<AnswerOutcome> {
-    const loaded = await this.store.load(input.id)
+    const loaded = input.loaded ?? (await this.store.load(input.id))
     if (!loaded) return { status: 'not_found', id: input.id }
     const extra: SendOptions = { data: { via: input.via, ...input.data }, ...(input.shownHash !== undefined && { shownHash: input.shownHash }) }
     if (!isTerminal(loaded.state)) {
@@ -262,12 +270,12 @@ export class Engine {
 
   /** A person takes the checkpoint so that nobody else answers meanwhile. */
   claim(input: PersonalActInput): Promise<AnswerOutcome> {
-    return this.personally(input.id, (now) => ({ type: 'checkpoint.claim', now, by: input.by }), { data: { via: input.via, ...input.data } })
+    return this.personally(input.id, (now) => ({ type: 'checkpoint.claim', now, by: input.by }), { data: { via: input.via, ...input.data } }, input.loaded)
   }
 
   /** The claimant gives the checkpoint back. */
   release(input: PersonalActInput): Promise<AnswerOutcome> {
-    return this.personally(input.id, (now) => ({ type: 'checkpoint.release', now, by: input.by }), { data: { via: input.via, ...input.data } })
+    return this.personally(input.id, (now) => ({ type: 'checkpoint.release', now, by: input.by }), { data: { via: input.via, ...input.data } }, input.loaded)
   }
 
   private async personally(id: string, build: (now: number) => CheckpointEvent, extra: SendOptions, current?: LoadedCheckpoint): Promise<AnswerOutcome> {
@@ -285,8 +293,8 @@ export class Engine {
   /**
    * Applies one event that is not an answer (answers go through `answer`, which validates
    * them). Throws EventRefused (nothing changed) when the machine does not take it,
-   * CheckpointNotFound, or CommitContention after too many lost races. A caller that has just
-   * loaded the checkpoint passes it as `current`, saving the first attempt's load.
+   * CheckpointNotFound, or CommitContention after too many lost races. `current`, a load the
+   * caller has just made, saves the first round trip (a lost race reloads).
    */
   async send(id: string, build: (now: number) => CheckpointEvent, extra: SendOptions = {}, current?: LoadedCheckpoint): Promise<LoadedCheckpoint> {
     return this.apply(
@@ -322,26 +330,57 @@ export class Engine {
         state: step.state,
         prev: loaded.auditHead,
       })
+      const chain = this.chain(step, audit, loaded.request, now)
       const result = await this.store.commit({
         id,
         expectedVersion: loaded.version,
         expectedHead: loaded.auditHead,
+        current: loaded,
         previousState: loaded.state,
-        next: step,
-        state: step.state,
-        audit,
-        effects: step.effects,
+        next: chain.final,
+        state: chain.final.state,
+        audit: chain.entries,
+        effects: chain.effects,
         now,
       })
       if (result.status === CommitStatus.Ok) {
         this.observer.committed?.({ id, from: loaded.state, to: step.state, event: event.type, request: loaded.request, input: event, persisted: step.persisted, version: result.version })
-        if (step.effects.length > 0) {
-          await this.dispatchNow({ checkpointId: id, version: result.version, effects: step.effects }, loaded.request)
+        this.observeDeliveries(id, chain, loaded.request, result.version)
+        if (chain.effects.length > 0) {
+          await this.dispatchNow({ checkpointId: id, version: result.version, effects: chain.effects }, loaded.request)
         }
-        return { ...loaded, persisted: step.persisted, state: step.state, version: result.version, auditHead: audit.hash, auditLength: loaded.auditLength + 1 }
+        const head = chain.entries[chain.entries.length - 1]!.hash
+        return { ...loaded, persisted: chain.final.persisted, state: chain.final.state, version: result.version, auditHead: head, auditLength: loaded.auditLength + chain.entries.length }
       }
       return result.status
     })
+  }
+
+  /**
+   * A step followed by the deliveries to inline recipients its effects ask for, each its own
+   * machine event and audit entry (at the same time), all for one commit.
+   */
+  private chain(step: Step, first: AuditEntry, request: StoredRequest, now: number): Chain {
+    const chain: Chain = { final: step, effects: [...step.effects], entries: [first], deliveries: [] }
+    const asked = step.effects.flatMap((effect) => (effect.type === 'deliver' ? effect.recipients : []))
+    for (const recipient of asked.filter((r) => this.inlineRecipients.has(r))) {
+      const event: Delivered = { type: 'checkpoint.delivered', now, recipient }
+      const next = advance(chain.final.persisted, event)
+      // Already delivered to them (a reassignment naming them again): nothing to record.
+      if (!next) continue
+      const prev = chain.entries[chain.entries.length - 1]!
+      chain.entries.push(sealEntry(this.keyring, draftFor(event, next, request, {}), { seq: prev.seq + 1, at: now, state: next.state, prev: prev.hash }))
+      chain.deliveries.push({ event, from: chain.final.state, step: next })
+      chain.effects.push(...next.effects)
+      chain.final = next
+    }
+    return chain
+  }
+
+  private observeDeliveries(id: string, chain: Chain, request: StoredRequest, version: number): void {
+    for (const { event, from, step } of chain.deliveries) {
+      this.observer.committed?.({ id, from, to: step.state, event: event.type, request, input: event, persisted: step.persisted, version })
+    }
   }
 
   /** Appends an audit entry that changes no state (a view, a resume outcome, a refusal). */
@@ -352,10 +391,11 @@ export class Engine {
         id,
         expectedVersion: -1,
         expectedHead: loaded.auditHead,
+        current: loaded,
         previousState: loaded.state,
         next: null,
         state: loaded.state,
-        audit: entry,
+        audit: [entry],
         effects: [],
         now: this.clock(),
       })

@@ -9,3 +9,10 @@ export function newCheckpointId(now: number): string {
 }
 
 export const CHECKPOINT_ID_PATTERN = /^cp_[0-9a-z]{9}[0-9a-f]{16}$/
+
+/** The creation time an id carries (ms), or null for an id not made by newCheckpointId. */
+export function createdAtOf(id: string): number | null {
+  if (!CHECKPOINT_ID_PATTERN.test(id)) return null
+  const ms = parseInt(id.slice(3, 12), 36)
+  return Number.isSafeInteger(ms) ? ms : null
+}

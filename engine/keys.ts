@@ -170,6 +170,18 @@ export class Keys {
   batch(createdBy: string, batchId: string): string {
     return `${this.prefix}:batch:{${batchId}}:${createdBy}`
   }
+  /**
+   * A JSON Schema checkpoints name by content hash (string), shared by every checkpoint
+   * with the same schema. Takes the checkpoint id so that a Cluster layout can place it in
+   * that checkpoint's slot (the commit script writes it with the record).
+   */
+  schema(checkpointId: string, hash: string): string {
+    return this.layout.cluster ? `${this.prefix}:schema:{${this.tags[this.shardOf(checkpointId)]!}}:${hash}` : `${this.prefix}:schema:${hash}`
+  }
+  /** How many checkpoint records name that schema (integer string); at 0 both keys go. */
+  schemaRefs(checkpointId: string, hash: string): string {
+    return `${this.schema(checkpointId, hash)}:refs`
+  }
   /** Heartbeats of running worker processes, for readiness. */
   get workers(): string {
     return `${this.prefix}:workers`

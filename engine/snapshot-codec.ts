@@ -1,11 +1,12 @@
 import type { PersistedCheckpoint } from '../machine/index.js'
-import type { CheckpointContext } from '../machine/types.js'
+import { isTerminal, type CheckpointContext, type CheckpointState } from '../machine/types.js'
+import { stateOf } from '../machine/step.js'
+import { canonicalJson } from './canonical-json.js'
 
 /**
- * The persisted snapshot without the context fields that still hold their initial value
- * (most checkpoints never escalate, remind, collect a quorum or get verified). Redis memory
- * per pending checkpoint is a headline figure, and these defaults were a third of it.
- * Decoding puts the defaults back, so the machine always sees a complete context.
+ * Context fields every checkpoint starts with, whatever it asked for (most checkpoints never
+ * escalate, remind, collect a quorum or get verified). Redis memory per pending checkpoint is
+ * a headline figure, and storing these defaults was a third of it.
  */
 const DEFAULTS: Partial<CheckpointContext> = {
   deliveredTo: [],
@@ -35,6 +36,11 @@ const isDefault = (key: string, value: unknown): boolean => {
   return Array.isArray(d) ? Array.isArray(value) && value.length === 0 : value === d
 }
 
+/**
+ * The standalone encoding: the snapshot without its default fields, readable on its own.
+ * Records written before the one-string record (engine/checkpoint-record.ts) hold it in their
+ * `snap` field, and archive lines keep it so that a line needs nothing else to be read.
+ */
 export function encodeSnapshot(p: PersistedCheckpoint): string {
   const context: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(p.context)) if (!isDefault(key, value)) context[key] = value
@@ -48,4 +54,47 @@ export function decodeSnapshot(json: string): PersistedCheckpoint {
   const context = { ...structuredClone(DEFAULTS), ...stored.context } as CheckpointContext
   context.tierNotify ??= context.notify
   return { value: stored.value, context }
+}
+
+/** The machine's value for a state: `{open: <state>}` while open, the state's name once final. */
+const valueOf = (state: CheckpointState): unknown => (isTerminal(state) ? state : { open: state })
+
+/**
+ * The compact encoding, a difference from a baseline: the defaults above plus what the
+ * request and id already say (who is notified, the deadline, the routing rules; see
+ * engine/checkpoint-input.ts), so a snapshot repeats nothing its record holds elsewhere.
+ * Recipients in `deliveredTo` that are also in `notify` are written as their index there.
+ * Typically `{"s":"delivered","deliveredTo":[0,1],"updatedAt":…}`.
+ *
+ * `plain` decides which fields differ (compared in plaintext, since sealing makes equal
+ * values differ); the stored values are taken from `stored`, the same snapshot sealed.
+ * The baseline must be the one decoding will compute from the same request and id.
+ */
+export function encodeCompactSnapshot(plain: PersistedCheckpoint, baseline: Partial<CheckpointContext>, stored: PersistedCheckpoint = plain): string {
+  const base: Record<string, unknown> = { ...DEFAULTS, ...baseline }
+  const out: Record<string, unknown> = {}
+  const state = stateOf(plain)
+  if (canonicalJson(valueOf(state)) === canonicalJson(plain.value)) out.s = state
+  else out.value = stored.value
+  const sealed = stored.context as unknown as Record<string, unknown>
+  for (const [key, value] of Object.entries(plain.context)) {
+    const derived = base[key]
+    if (derived === undefined || canonicalJson(derived) !== canonicalJson(value)) out[key] = sealed[key]
+  }
+  const { notify, deliveredTo } = plain.context
+  if (out.deliveredTo !== undefined) out.deliveredTo = deliveredTo.map((r) => (notify.includes(r) ? notify.indexOf(r) : r))
+  return JSON.stringify(out)
+}
+
+function notified(notify: readonly string[], index: number): string {
+  const recipient = notify[index]
+  if (recipient === undefined) throw new Error(`snapshot names recipient ${index} of ${notify.length} notified`)
+  return recipient
+}
+
+export function decodeCompactSnapshot(json: string, baseline: Partial<CheckpointContext>): PersistedCheckpoint {
+  const { s, value, deliveredTo, ...fields } = JSON.parse(json) as { s?: CheckpointState; value?: unknown; deliveredTo?: Array<string | number> } & Omit<Partial<CheckpointContext>, 'deliveredTo'>
+  const context = { ...structuredClone({ ...DEFAULTS, ...baseline }), ...fields } as CheckpointContext
+  if (deliveredTo !== undefined) context.deliveredTo = deliveredTo.map((r) => (typeof r === 'number' ? notified(context.notify, r) : r))
+  return { value: s === undefined ? value : valueOf(s), context }
 }

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { Middleware } from 'koa'
 import { problem } from '../plugins/web/problem.js'
+import type { LoadedCheckpoint } from '../engine/checkpoint-store.js'
 
 export interface ApiToken {
   name: string
@@ -10,6 +11,8 @@ export interface ApiToken {
 export interface AgentState {
   /** The token's name, recorded in the audit as who created or acted. */
   principal: string
+  /** The `:id` checkpoint as the token-scope guard loaded it (scoped tokens only), for the handler to reuse. */
+  checkpoint?: LoadedCheckpoint
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest()

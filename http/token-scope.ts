@@ -37,6 +37,7 @@ export function ownCheckpointsOnly(scope: TokenScope, engine: Pick<Engine, 'get'
     if (!seesEverything(scope, principal) && CHECKPOINT_ID_PATTERN.test(id)) {
       const checkpoint = await engine.get(id)
       if (checkpoint && !visibleTo(scope, principal, checkpoint)) throw new CheckpointNotFound(id)
+      if (checkpoint) ctx.state.checkpoint = checkpoint
     }
     await next()
   }

@@ -15,7 +15,6 @@ import { Directory } from '../engine/directory.js'
 import { leastRecentlyAssigned } from '../engine/pick-assignee.js'
 import { CheckpointStore } from '../engine/checkpoint-store.js'
 import { Engine } from '../engine/engine.js'
-import { EventRefused } from '../engine/errors.js'
 import { FieldCipher } from '../engine/field-cipher.js'
 import { Keyring } from '../engine/keyring.js'
 import { configureValidation, warmValidation } from '../engine/json-schema.js'
@@ -127,6 +126,8 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
   const enabledChannels = catalog.enabled()
   // Known once the plugins have started; nothing is dispatched before then.
   let batchChannels: ReadonlySet<string> = new Set()
+  // A committed checkpoint is on every reviewer's screen: its commit is the dashboard's delivery.
+  const inlineRecipients: ReadonlySet<string> = new Set(['dashboard'])
   const engine: Engine = new Engine({
     store,
     keyring,
@@ -134,16 +135,10 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
       queues,
       options.clock,
       groupExpander(directory, () => enabledChannels),
-      async (id, recipient) => {
-        try {
-          await engine.send(id, (now) => ({ type: 'checkpoint.delivered', now, recipient }))
-        } catch (error) {
-          // Already recorded (a re-dispatch) or already finished: nothing to do.
-          if (!(error instanceof EventRefused)) throw error
-        }
-      },
+      inlineRecipients,
       (channel) => batchChannels.has(channel),
     ),
+    inlineRecipients,
     assigner: leastRecentlyAssigned(directory, redis, keys.group('dir'), () => enabledChannels),
     afterCreate: (checkpoint) => rules.afterCreate(engine, checkpoint),
     observer: {

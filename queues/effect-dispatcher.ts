@@ -18,14 +18,7 @@ export type RecipientExpander = (recipients: readonly string[]) => Promise<strin
 
 export const noGroups: RecipientExpander = (recipients) => Promise.resolve(recipients.filter((r) => !r.startsWith('group:')))
 
-/**
- * Records the dashboard as delivered without a job: the commit already made the checkpoint
- * visible to reviewers, so there is nothing to send. It runs while the outbox entry is still
- * in place, so a crash here is retried by the sweeper like any other effect.
- */
-export type InlineDelivery = (checkpointId: string, recipient: string) => Promise<void>
-
-/** The channel delivered inline: with an InlineDelivery its queue never gets a job (no worker waits on it). */
+/** The dashboard: every runtime records its delivery in the commit that asks for it, so its queue never gets a job (no worker waits on it). */
 export const INLINE_CHANNEL = 'dashboard'
 
 export class BullmqEffectDispatcher implements EffectDispatcher {
@@ -33,7 +26,8 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
     private readonly queues: QueueSet,
     private readonly clock: () => number = Date.now,
     private readonly expand: RecipientExpander = noGroups,
-    private readonly deliverInline: InlineDelivery | null = null,
+    /** Recipients the engine records as delivered in the commit that asks for them (the dashboard, EngineOptions.inlineRecipients): no job. */
+    private readonly inline: ReadonlySet<string> = new Set(),
     /** Channels that send one message per batch (`Channel.deliverBatch`): only their batch members wait to gather. */
     private readonly gathersBatches: (channel: string) => boolean = () => false,
   ) {}
@@ -50,9 +44,8 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
       case 'publishUpdate': {
         const jobName = effect.type === 'publishUpdate' ? 'update' : effect.type
         // The dashboard is live through the commit's pub/sub message: it needs no update job,
-        // and with an inline recorder no delivery job either.
-        if (effect.type === 'deliver' && this.deliverInline && effect.recipients.includes(INLINE_CHANNEL)) await this.deliverInline(id, INLINE_CHANNEL)
-        const wanted = effect.type === 'deliver' && !this.deliverInline ? effect.recipients : effect.recipients.filter((r) => r !== INLINE_CHANNEL)
+        // and when its delivery is recorded by the commit, no delivery job either.
+        const wanted = effect.type === 'deliver' ? effect.recipients.filter((r) => !this.inline.has(r)) : effect.recipients.filter((r) => r !== INLINE_CHANNEL)
         const recipients = await this.expand(wanted)
         await Promise.all(
           recipients.map(async (recipient) => {

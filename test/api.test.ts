@@ -32,12 +32,14 @@ async function allJobs(): Promise<number> {
 }
 
 describe('POST /v1/checkpoints', () => {
-  it('creates a pending checkpoint that becomes delivered on the dashboard', async () => {
+  it('creates a checkpoint delivered on the dashboard by its own commit (one version, the same two audit entries)', async () => {
     const res = await hp.api('POST', '/v1/checkpoints', refund())
     expect(res.status).toBe(201)
     expect(res.headers.get('location')).toBe(`/v1/checkpoints/${res.body.id}`)
     expect(res.body).toMatchObject({
-      state: 'pending',
+      state: 'delivered',
+      deliveredTo: ['dashboard'],
+      version: 1,
       task: 'Approve a $250 refund for cus_42?',
       response: null,
       respondedBy: null,
@@ -48,11 +50,13 @@ describe('POST /v1/checkpoints', () => {
     expect(res.body.id).toMatch(/^cp_/)
     expect(res.body.links.dashboard).toMatch(new RegExp(`/checkpoints/${res.body.id}$`))
     expect(Date.parse(res.body.expiresAt) - Date.parse(res.body.createdAt)).toBe(24 * 3600 * 1000)
-    const delivered = await eventually(async () => {
-      const got = await hp.api('GET', `/v1/checkpoints/${res.body.id}`)
-      return got.body.state === 'delivered' && got.body
-    })
-    expect(delivered.deliveredTo).toEqual(['dashboard'])
+    expect((await hp.api('GET', `/v1/checkpoints/${res.body.id}`)).body).toMatchObject({ state: 'delivered', deliveredTo: ['dashboard'], version: 1 })
+    const audit = (await hp.api('GET', `/v1/checkpoints/${res.body.id}/audit`)).body
+    expect(audit.chain.intact).toBe(true)
+    expect(audit.entries.map((e: { kind: string; state: string; data?: { recipient?: string } }) => [e.kind, e.state, e.data?.recipient])).toEqual([
+      ['created', 'pending', undefined],
+      ['delivered', 'delivered', 'dashboard'],
+    ])
   })
 
   it('replays the same key and body with 200 and Idempotent-Replayed, sending nothing again', async () => {

@@ -86,7 +86,7 @@ describe('SDK against a running Holdpoint', () => {
   it('createCheckpoint returns at once; waitForCheckpoint picks the durable flow up later', async () => {
     const hp = await holdpoint({})
     const cp = await createCheckpoint({ url: hp.url, token: hp.token, task: 'Durable', responseSchema: Decision, metadata: { runId: 'r1' } })
-    expect(cp.state).toBe('pending')
+    expect(cp.state).toBe('delivered')
     await hp.api('POST', `/v1/checkpoints/${cp.id}/response`, { response: { approved: true }, actor: 'ana' })
     const result = await waitForCheckpoint(cp.id, { url: hp.url, token: hp.token, responseSchema: Decision })
     expect(result.response).toEqual({ approved: true })

@@ -79,7 +79,7 @@ export function batchLinks(deps: BatchLinkDeps): BatchLinks {
           continue
         }
         const by = await emailActor(deps.directory, claims.to, m.cp.persisted.context.assignTo)
-        const outcome = await deps.engine.answer({ id: m.cp.id, by, response: m.approval.response, via: 'email-approve-all', data: { batch: claims.b } })
+        const outcome = await deps.engine.answer({ id: m.cp.id, by, response: m.approval.response, via: 'email-approve-all', data: { batch: claims.b }, loaded: m.cp })
         if (outcome.status === 'recorded') recorded++
         lines.push(line(m, outcomeNote(outcome)))
       }

@@ -1,5 +1,6 @@
 import type { Context, Middleware } from 'koa'
 import type { Logger } from 'pino'
+import type { LoadedCheckpoint } from '../../engine/checkpoint-store.js'
 import { toView, type CheckpointView } from '../../engine/checkpoint-view.js'
 import type { Directory } from '../../engine/directory.js'
 import type { Engine } from '../../engine/engine.js'
@@ -46,6 +47,8 @@ type OpenedClaims = MagicLinkClaims & { exp: number }
 
 interface Opened {
   claims: OpenedClaims
+  /** The load the page was built from; the answer reuses it. */
+  loaded: LoadedCheckpoint
   cp: CheckpointView
   mayAnswer: boolean
   choice: AnswerChoice | null
@@ -72,7 +75,7 @@ export function magicLinkRoutes(deps: LinkRouteDeps): Middleware {
     const cp = toView(loaded, deps.publicUrl)
     const actor = await emailActor(deps.directory, claims.to, cp.assignTo)
     const choice = claims.a === 'p' ? await proposed(claims, cp.id) : typeof claims.a === 'number' ? (oneClickChoices(cp.responseSchema)?.[claims.a] ?? null) : null
-    return { claims, cp, mayAnswer: mayAct({ assignTo: cp.assignTo }, actor), choice }
+    return { claims, loaded, cp, mayAnswer: mayAct({ assignTo: cp.assignTo }, actor), choice }
   }
 
   /** The answer read from this recipient's reply; only they may confirm it. */
@@ -84,7 +87,7 @@ export function magicLinkRoutes(deps: LinkRouteDeps): Middleware {
 
   async function noteOpened(o: Opened): Promise<void> {
     if (!(await deps.uses.firstOpen(o.claims, secondsLeft(o.claims)))) return
-    await deps.engine.note(o.cp.id, { kind: 'link.opened', actor: { channel: 'email', actor: o.claims.to }, data: { page: o.claims.a === 'v' ? 'view' : o.claims.a === 'p' ? 'confirm-reply' : 'confirm' } })
+    await deps.engine.note(o.cp.id, { kind: 'link.opened', actor: { channel: 'email', actor: o.claims.to }, data: { page: o.claims.a === 'v' ? 'view' : o.claims.a === 'p' ? 'confirm-reply' : 'confirm' } }, o.loaded)
   }
 
   async function show(token: string): Promise<Page> {
@@ -133,6 +136,7 @@ export function magicLinkRoutes(deps: LinkRouteDeps): Middleware {
       response: choice.response,
       via: fromReply ? 'email-reply' : 'email-link',
       ...(fromReply && { data: { confirmedBy: 'link', ...(claims.m !== undefined && { messageId: claims.m }) } }),
+      loaded: o.loaded,
     })
     // Anything but a recorded answer leaves the link its one use.
     if (outcome.status !== 'recorded') await deps.uses.restore(claims)

@@ -163,7 +163,7 @@ export function createReplyHandler(deps: ReplyHandlerDeps): (raw: Buffer) => Pro
       return deps.extractor.availableFor(cp) && text !== '' ? propose(cp, binding, mail, text, reading.why) : unreadable(cp, binding, mail, reading.why)
     }
     const by = await emailActor(deps.directory, binding.to, view.assignTo)
-    const outcome = await deps.engine.answer({ id: cp.id, by, response: reading.response, via: VIA, data: { ...(mail.messageId !== null && { messageId: mail.messageId }), auth } })
+    const outcome = await deps.engine.answer({ id: cp.id, by, response: reading.response, via: VIA, data: { ...(mail.messageId !== null && { messageId: mail.messageId }), auth }, loaded: cp })
     switch (outcome.status) {
       case 'recorded':
         return 'answered'

@@ -55,7 +55,7 @@ export function pushActRoute(deps: ActRouteDeps): Middleware {
     const choice = oneClickChoices(cp.request.responseSchema)?.[Number(parsed.data.action.slice(1))]
     if (!choice) throw problem(422, 'unknown-action', 'This notification offers no such answer')
     if (!(await deps.uses.burn(claims))) throw problem(409, 'used', 'This notification was already used')
-    const outcome = await deps.engine.answer({ id: cp.id, by: await pushActor(deps.directory, person), response: choice.response, via: 'push', data: { device: claims.d } })
+    const outcome = await deps.engine.answer({ id: cp.id, by: await pushActor(deps.directory, person), response: choice.response, via: 'push', data: { device: claims.d }, loaded: cp })
     // Anything but a recorded answer leaves the notification its one use.
     if (outcome.status !== 'recorded') await deps.uses.restore(claims)
     switch (outcome.status) {

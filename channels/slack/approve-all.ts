@@ -56,7 +56,7 @@ export async function approveAll(deps: ApproveAllDeps, click: ApproveAllClick): 
       continue
     }
     const by = withAssignedSpelling(found, cp.persisted.context.assignTo)
-    let outcome = await deps.engine.answer({ id, by, response: approval.response, via: 'slack.approve-all', data: { batch: click.batchId } })
+    let outcome = await deps.engine.answer({ id, by, response: approval.response, via: 'slack.approve-all', data: { batch: click.batchId }, loaded: cp })
     for (let tries = 1; outcome.status === 'busy' && tries < BUSY_TRIES; tries++) {
       outcome = await deps.engine.answer({ id, by, response: approval.response, via: 'slack.approve-all', data: { batch: click.batchId } })
     }

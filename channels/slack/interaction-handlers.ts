@@ -87,9 +87,9 @@ export class InteractionHandlers {
         await this.tell(job, 'That button is no longer active; nothing was changed.', `${key}.told`)
         return 'invalid'
       }
-      outcome = await engine.answer({ id: cp.id, by, response, via })
+      outcome = await engine.answer({ id: cp.id, by, response, via, loaded: cp })
     } else {
-      outcome = await (job.act === 'claim' ? engine.claim({ id: cp.id, by, via }) : engine.release({ id: cp.id, by, via }))
+      outcome = await (job.act === 'claim' ? engine.claim({ id: cp.id, by, via, loaded: cp }) : engine.release({ id: cp.id, by, via, loaded: cp }))
     }
     switch (outcome.status) {
       case 'recorded':

@@ -131,7 +131,7 @@ export class CardActions {
         const choice = data.choice === undefined ? undefined : oneClickChoices(view.responseSchema)?.[data.choice]
         if (!choice) return card(view, { notice: { text: 'That button is no longer active; nothing was changed.', tone: 'attention' } })
         label = choice.label
-        outcome = await this.deps.engine.answer({ id: view.id, by, response: choice.response, ...via })
+        outcome = await this.deps.engine.answer({ id: view.id, by, response: choice.response, ...via, loaded })
         break
       }
       case 'submit': {
@@ -139,7 +139,7 @@ export class CardActions {
         if (!fields) return card(view)
         const response = answerFromInputs(fields, data)
         label = describeAnswer(response, null)
-        outcome = await this.deps.engine.answer({ id: view.id, by, response, ...via })
+        outcome = await this.deps.engine.answer({ id: view.id, by, response, ...via, loaded })
         if (outcome.status === 'invalid') {
           const problems = problemsByInput(fields, outcome.problems)
           return card(toView(outcome.checkpoint, this.deps.publicUrl), { notice: { text: 'Not accepted: please correct the fields below.', tone: 'attention' }, form: { values: data, problems } })
@@ -147,11 +147,11 @@ export class CardActions {
         break
       }
       case 'claim':
-        outcome = await this.deps.engine.claim({ id: view.id, by, ...via })
+        outcome = await this.deps.engine.claim({ id: view.id, by, ...via, loaded })
         label = 'claimed'
         break
       case 'release':
-        outcome = await this.deps.engine.release({ id: view.id, by, ...via })
+        outcome = await this.deps.engine.release({ id: view.id, by, ...via, loaded })
         label = 'released'
         break
       case 'open':

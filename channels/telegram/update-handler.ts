@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq'
-import { toView, type CheckpointView } from '../../engine/checkpoint-view.js'
+import type { LoadedCheckpoint } from '../../engine/checkpoint-store.js'
+import { toView } from '../../engine/checkpoint-view.js'
 import type { Directory } from '../../engine/directory.js'
 import type { Engine } from '../../engine/engine.js'
 import { isTerminal, type Actor } from '../../machine/types.js'
@@ -37,8 +38,8 @@ async function actorFor(deps: UpdateHandlerDeps, from: TelegramUser, chat: strin
 }
 
 /** Sends the answer event; returns the line to show the person. */
-async function submit(deps: UpdateHandlerDeps, cp: CheckpointView, actor: Actor, response: unknown, label: string, via: string): Promise<{ text: string; alert: boolean }> {
-  const outcome = await deps.engine.answer({ id: cp.id, by: actor, response, via })
+async function submit(deps: UpdateHandlerDeps, loaded: LoadedCheckpoint, actor: Actor, response: unknown, label: string, via: string): Promise<{ text: string; alert: boolean }> {
+  const outcome = await deps.engine.answer({ id: loaded.id, by: actor, response, via, loaded })
   switch (outcome.status) {
     case 'recorded':
       return { text: `Recorded: ${label}`.slice(0, 190), alert: false }
@@ -76,7 +77,7 @@ async function handleTap(deps: UpdateHandlerDeps, tap: Tap): Promise<string> {
     return 'unknown choice'
   }
   const actor = await actorFor(deps, tap.from, tap.chat, ref)
-  const result = await submit(deps, cp, actor, choice.response, choice.label, 'telegram-button')
+  const result = await submit(deps, loaded, actor, choice.response, choice.label, 'telegram-button')
   await answer(result.text, result.alert)
   return result.text
 }
@@ -95,7 +96,7 @@ async function handleConfirm(deps: UpdateHandlerDeps, tap: Tap, proposalId: stri
   }
   const cp = toView(loaded, deps.publicUrl)
   const actor = await actorFor(deps, tap.from, tap.chat, { cp: cp.id, chat: tap.chat ?? '' })
-  const result = await submit(deps, cp, actor, confirmed.response, 'your reply', 'telegram-reply-confirmed')
+  const result = await submit(deps, loaded, actor, confirmed.response, 'your reply', 'telegram-reply-confirmed')
   await answer(result.text, result.alert)
   if (!result.alert && tap.chat !== undefined && tap.messageId !== undefined) await deps.freeText?.markConfirmed(tap.chat, tap.messageId, confirmed.response)
   return result.text
@@ -114,7 +115,7 @@ async function handleReply(deps: UpdateHandlerDeps, reply: Reply): Promise<strin
   const build = freeTextAnswer(cp.responseSchema)
   if (!build) return 'request does not take free text'
   const actor = await actorFor(deps, reply.from, reply.chat, ref)
-  return (await submit(deps, cp, actor, build(reply.text), 'your reply', 'telegram-reply')).text
+  return (await submit(deps, loaded, actor, build(reply.text), 'your reply', 'telegram-reply')).text
 }
 
 export async function handleUpdate(deps: UpdateHandlerDeps, update: InboundUpdate): Promise<string> {

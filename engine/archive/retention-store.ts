@@ -4,13 +4,15 @@ import { CHECKPOINT_STATES, TERMINAL_STATES } from '../../machine/types.js'
 import { keySlot } from '../key-slot.js'
 import { Keys, STANDALONE, type KeyLayout } from '../keys.js'
 import { masters, type RedisClient } from '../redis-client.js'
+import { parseRecord } from '../checkpoint-record.js'
 import { REMOVE_ARCHIVED_LUA } from '../scripts/remove-archived.js'
-import type { StoredRequest } from '../stored-request.js'
+import { expandRequest, schemaRefs, type CompactRequest, type StoredRequest } from '../stored-request.js'
 import type { StoredFields } from './archive-line.js'
+import { storedFieldsOf } from './stored-fields.js'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    removeArchived(...args: string[]): Result<number, Context>
+    removeArchived(numberOfKeys: number, ...args: string[]): Result<number, Context>
   }
 }
 
@@ -20,7 +22,11 @@ export interface RawCheckpoint {
   stored: StoredFields
   audit: string[]
   finishedAt: number
+  /** Hashes of the shared schemas its record names, one per reference (none for the old layout). */
+  schemas: string[]
 }
+
+const isWrongType = (error: Error | null) => error !== null && error.message.startsWith('WRONGTYPE')
 
 export enum RemoveStatus {
   Removed = 1,
@@ -48,7 +54,7 @@ export class RetentionStore {
   ) {
     this.keys = new Keys(prefix, layout)
     if (typeof (redis as Partial<Redis>).removeArchived !== 'function') {
-      redis.defineCommand('removeArchived', { numberOfKeys: 10, lua: REMOVE_ARCHIVED_LUA })
+      redis.defineCommand('removeArchived', { lua: REMOVE_ARCHIVED_LUA })
     }
   }
 
@@ -68,6 +74,24 @@ export class RetentionStore {
   }
 
   async read(id: string, finishedAt: number): Promise<RawCheckpoint | null> {
+    const result = await this.redis.multi().getBuffer(this.keys.checkpoint(id)).lrange(this.keys.audit(id), 0, -1).exec()
+    if (!result) throw new Error('Redis transaction was aborted')
+    const [[recordErr, raw], [auditErr, audit]] = result as [[Error | null, Buffer | null], [Error | null, string[]]]
+    if (auditErr) throw auditErr
+    if (isWrongType(recordErr)) return this.readOldLayout(id, finishedAt)
+    if (recordErr) throw recordErr
+    if (!raw) return null
+    const record = parseRecord(raw)
+    const compact = JSON.parse(record.request) as CompactRequest
+    const schemas = schemaRefs(compact)
+    const unique = [...new Set(schemas)]
+    const texts = await this.redis.mget(unique.map((hash) => this.keys.schema(id, hash)))
+    const found = new Map(unique.map((hash, i) => [hash, JSON.parse(texts[i] ?? 'null') as Record<string, unknown>]))
+    return { id, stored: storedFieldsOf(id, record, expandRequest(compact, new Map([...found].filter(([, schema]) => schema !== null)))), audit, finishedAt, schemas }
+  }
+
+  /** A checkpoint no commit has touched since the one-string record: the hash of before. */
+  private async readOldLayout(id: string, finishedAt: number): Promise<RawCheckpoint | null> {
     const result = await this.redis.multi().hgetall(this.keys.checkpoint(id)).lrange(this.keys.audit(id), 0, -1).exec()
     if (!result) throw new Error('Redis transaction was aborted')
     const [[hashErr, hash], [auditErr, audit]] = result as [[Error | null, Record<string, string>], [Error | null, string[]]]
@@ -75,7 +99,7 @@ export class RetentionStore {
     if (auditErr) throw auditErr
     const { req, snap, ver, state, head, upd } = hash
     if (req === undefined || snap === undefined || ver === undefined || state === undefined || head === undefined) return null
-    return { id, stored: { req, snap, ver, state, head, upd: upd ?? '' }, audit, finishedAt }
+    return { id, stored: { req, snap, ver, state, head, upd: upd ?? '' }, audit, finishedAt, schemas: [] }
   }
 
   async forget(id: string): Promise<void> {
@@ -93,7 +117,7 @@ export class RetentionStore {
     const request = JSON.parse(raw.stored.req) as StoredRequest
     const idem =
       request.idempotencyKey !== undefined ? k.idempotency(request.createdBy, createHash('sha256').update(request.idempotencyKey).digest('base64url')) : k.none(shard)
-    const status = await this.redis.removeArchived(
+    const keys = [
       k.checkpoint(raw.id),
       k.audit(raw.id),
       k.index(shard),
@@ -104,6 +128,11 @@ export class RetentionStore {
       k.archived(creationDay(raw.id), shard),
       k.archivePurge(shard),
       k.outboxByTime(shard),
+      ...raw.schemas.flatMap((hash) => [k.schema(raw.id, hash), k.schemaRefs(raw.id, hash)]),
+    ]
+    const status = await this.redis.removeArchived(
+      keys.length,
+      ...keys,
       raw.id,
       raw.stored.ver,
       raw.stored.head,
@@ -174,7 +203,12 @@ export class RetentionStore {
           cursor = next
           const ids = flat.filter((_, i) => i % 2 === 0)
           for (const id of ids) {
-            const upd = await this.redis.hget(this.keys.checkpoint(id), 'upd')
+            // A one-string record (WRONGTYPE here) was written after the finished set existed,
+            // by the commit that also scored it there.
+            const upd = await this.redis.hget(this.keys.checkpoint(id), 'upd').catch((error: Error) => {
+              if (isWrongType(error)) return null
+              throw error
+            })
             if (upd !== null) added += await this.redis.zadd(this.keys.finished(shard), 'NX', Number(upd), id)
           }
         } while (cursor !== '0')

@@ -1,5 +1,5 @@
 import type { Actor, RespondedBy } from '../../machine/types.js'
-import type { AnswerOutcome } from '../answer-outcome.js'
+import type { AnswerInput, AnswerOutcome } from '../answer-outcome.js'
 import type { AuditDraft } from '../audit.js'
 import type { LoadedCheckpoint } from '../checkpoint-store.js'
 import { policyMatches, type Policy, type PolicyFacts } from './policy.js'
@@ -8,8 +8,8 @@ import { DAY_MS, type RememberedDecision, type RememberedStore } from './remembe
 /** The slice of the engine rules use: the one answer path and audit notes. */
 export interface RuleEngine {
   now(): number
-  answer(input: { id: string; by: Actor; response: unknown; via: string; data?: Record<string, unknown> }): Promise<AnswerOutcome>
-  note(id: string, draft: AuditDraft): Promise<unknown>
+  answer(input: AnswerInput): Promise<AnswerOutcome>
+  note(id: string, draft: AuditDraft, current?: LoadedCheckpoint): Promise<unknown>
 }
 
 export interface StandingRulesOptions {
@@ -42,11 +42,14 @@ export class StandingRules {
     if (request.quorum) return checkpoint
     try {
       const facts: PolicyFacts = { payload: request.payload ?? null, metadata: request.metadata ?? {}, task: request.task }
+      // The checkpoint as just committed saves the first answer a load; a refused one is stale.
+      let loaded: LoadedCheckpoint | undefined = checkpoint
       for (const policy of this.options.policies()) {
         if (!policyMatches(policy, request.createdBy, facts)) continue
         const by: Actor = { channel: 'rule', actor: policy.id, name: policy.note ?? `policy ${policy.id}` }
-        const outcome = await engine.answer({ id: checkpoint.id, by, response: policy.response, via: 'policy', data: { rule: 'policy', ...(policy.note !== undefined && { note: policy.note }) } })
+        const outcome = await engine.answer({ id: checkpoint.id, by, response: policy.response, via: 'policy', data: { rule: 'policy', ...(policy.note !== undefined && { note: policy.note }) }, loaded })
         if (outcome.status !== 'invalid') return outcomeCheckpoint(outcome, checkpoint)
+        loaded = undefined
       }
       if (!request.remember) return checkpoint
       const decision = await this.options.remembered.find(request.createdBy, request.remember.key, engine.now())
@@ -58,6 +61,7 @@ export class StandingRules {
         response: decision.response,
         via: 'remembered',
         data: { rule: 'remembered', key: decision.key, decidedBy: decision.decidedBy, from: decision.checkpointId, expiresAt: new Date(decision.expiresAt).toISOString() },
+        loaded,
       })
       return outcomeCheckpoint(outcome, checkpoint)
     } catch (error) {
@@ -89,7 +93,7 @@ export class StandingRules {
       kind: 'rule.remembered',
       actor: respondedBy,
       data: { rule: decision.id, key: spec.key, maxDays: spec.maxDays, expiresAt: new Date(decision.expiresAt).toISOString() },
-    })
+    }, answered)
     return decision
   }
 

@@ -58,12 +58,13 @@ export function batchRoutes(deps: DashDeps): Router {
     const batchId = opened.request.batch?.id
     const results: BulkItemResult[] = []
     for (const item of body.items) {
-      if (!inBatch.has(item.id)) {
+      const loaded = inBatch.get(item.id)
+      if (!loaded) {
         // Not a member the viewer sees: "not found", as on the single-answer route.
         results.push({ id: item.id, status: 404 })
         continue
       }
-      results.push(bulkItemResult(await engine.answer({ id: item.id, by: viewer.actor, response: item.response, via: via(viewer), data: { batch: batchId } })))
+      results.push(bulkItemResult(await engine.answer({ id: item.id, by: viewer.actor, response: item.response, via: via(viewer), data: { batch: batchId }, loaded })))
     }
     deps.logger.info({ batch: batchId, by: respondedBy(viewer.actor).actor, answered: results.filter((r) => r.status === 200).length, of: results.length }, 'batch answered')
     ctx.body = { items: results }

@@ -78,16 +78,17 @@ export function checkpointRoutes(deps: DashDeps): Router {
     const cp = await visible(ctx, viewer)
     // One "viewed" entry per person per checkpoint, however often they reload.
     const first = await deps.redis.set(deps.keys.viewed(cp.id, `${viewer.actor.channel}:${viewer.actor.actor}`), '1', 'EX', VIEWED_TTL_SECONDS, 'NX')
-    if (first === 'OK') await engine.note(cp.id, { kind: 'viewed', actor: respondedBy(viewer.actor), data: via(viewer) })
+    if (first === 'OK') await engine.note(cp.id, { kind: 'viewed', actor: respondedBy(viewer.actor), data: via(viewer) }, cp)
     ctx.set('cache-control', 'no-store')
-    ctx.body = await detail(viewer, (await engine.get(cp.id)) ?? cp)
+    // The view changed only the audit, which detail() reads itself: no second load.
+    ctx.body = await detail(viewer, cp)
   })
 
   router.post('/:id/claim', async (ctx) => {
     await auth.checkWrite(ctx)
     const viewer = await auth.requireViewer(ctx)
     const cp = await visible(ctx, viewer, 'claimed')
-    const outcome = await engine.claim({ id: cp.id, by: viewer.actor, via: via(viewer).via })
+    const outcome = await engine.claim({ id: cp.id, by: viewer.actor, via: via(viewer).via, loaded: cp })
     ctx.body = await detail(viewer, recordedOrThrow(outcome))
   })
 
@@ -114,13 +115,13 @@ export function checkpointRoutes(deps: DashDeps): Router {
       // release); the audit entry records which operator did it.
       const by: Actor = own ? viewer.actor : { channel: claimant.channel, actor: claimant.actor, ...(claimant.name !== undefined && { name: claimant.name }) }
       const data = own ? via(viewer) : { ...via(viewer), data: { releasedBy: respondedBy(viewer.actor) } }
-      updated = recordedOrThrow(await engine.release({ id: cp.id, by, ...data }))
+      updated = recordedOrThrow(await engine.release({ id: cp.id, by, ...data, loaded: cp }))
     } else if (target === null) {
       // Not the claimant: let the machine refuse it, which audits the attempt.
-      updated = recordedOrThrow(await engine.release({ id: cp.id, by: viewer.actor, ...via(viewer) }))
+      updated = recordedOrThrow(await engine.release({ id: cp.id, by: viewer.actor, ...via(viewer), loaded: cp }))
     }
     if (target !== null) {
-      updated = recordedOrThrow(await engine.claim({ id: cp.id, by: target, ...via(viewer), data: { assignedBy: respondedBy(viewer.actor) } }))
+      updated = recordedOrThrow(await engine.claim({ id: cp.id, by: target, ...via(viewer), data: { assignedBy: respondedBy(viewer.actor) }, loaded: updated }))
     }
     ctx.body = await detail(viewer, updated)
   })
@@ -131,7 +132,7 @@ export function checkpointRoutes(deps: DashDeps): Router {
     const body = parse(answerBody, await readJson(ctx, UI_BODY_LIMIT))
     const cp = await visible(ctx, viewer, 'answered')
     if (body.remember && !cp.request.remember) throw new ValidationFailed([{ path: '/remember', message: 'this checkpoint does not offer to remember the decision' }])
-    const outcome = await engine.answer({ id: cp.id, by: viewer.actor, response: body.response, ...via(viewer) })
+    const outcome = await engine.answer({ id: cp.id, by: viewer.actor, response: body.response, ...via(viewer), loaded: cp })
     const answered = recordedOrThrow(outcome)
     // Only once the answer stands: a refused or invalid answer is never remembered.
     if (body.remember) {
@@ -142,7 +143,8 @@ export function checkpointRoutes(deps: DashDeps): Router {
         throw problem(503, 'not-remembered', 'Answer recorded, not remembered', 'Your answer was recorded, but remembering it for later requests failed. Later requests will come to you as usual.')
       }
     }
-    ctx.body = await detail(viewer, (await engine.get(answered.id)) ?? answered)
+    // As committed: remembering adds only an audit entry, which detail() reads itself.
+    ctx.body = await detail(viewer, answered)
   })
 
   /**

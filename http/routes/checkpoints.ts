@@ -127,7 +127,7 @@ export function checkpointRoutes(deps: CheckpointRoutesDeps): Router<AgentState>
   })
 
   router.get('/:id', async (ctx) => {
-    const cp = await engine.get(checkpointId(ctx))
+    const cp = ctx.state.checkpoint ?? (await engine.get(checkpointId(ctx)))
     if (!cp) throw new CheckpointNotFound(checkpointId(ctx))
     ctx.body = view(cp)
   })
@@ -169,7 +169,7 @@ export function checkpointRoutes(deps: CheckpointRoutesDeps): Router<AgentState>
   router.post('/:id/response', async (ctx) => {
     const id = checkpointId(ctx)
     const body = parse(answerBody, await readJson(ctx, deps.bodyLimit))
-    const outcome = await engine.answer({ id, by: serviceActor(ctx, body.actor, body.name), response: body.response, via: 'api' })
+    const outcome = await engine.answer({ id, by: serviceActor(ctx, body.actor, body.name), response: body.response, via: 'api', loaded: ctx.state.checkpoint })
     ctx.body = view(recordedOrThrow(outcome, '/response'))
   })
 
@@ -191,7 +191,7 @@ export function checkpointRoutes(deps: CheckpointRoutesDeps): Router<AgentState>
         results.push({ id: item.id, status: 404 })
         continue
       }
-      results.push(bulkItemResult(await engine.answer({ id: item.id, by, response: item.response, via: 'api', data: { bulk: true } })))
+      results.push(bulkItemResult(await engine.answer({ id: item.id, by, response: item.response, via: 'api', data: { bulk: true }, loaded: cp })))
     }
     ctx.body = { items: results }
   })
@@ -200,7 +200,7 @@ export function checkpointRoutes(deps: CheckpointRoutesDeps): Router<AgentState>
     const id = checkpointId(ctx)
     const body = parse(cancelBody, await readJson(ctx, deps.bodyLimit))
     const by = serviceActor(ctx, ctx.state.principal)
-    const updated = await engine.send(id, (now) => ({ type: 'checkpoint.cancel', now, by, ...(body.reason !== undefined && { reason: body.reason }) }))
+    const updated = await engine.send(id, (now) => ({ type: 'checkpoint.cancel', now, by, ...(body.reason !== undefined && { reason: body.reason }) }), {}, ctx.state.checkpoint)
     ctx.body = view(updated)
   })
 
@@ -213,7 +213,7 @@ export function checkpointRoutes(deps: CheckpointRoutesDeps): Router<AgentState>
       now,
       by,
       timeoutAt: body.expiresAt !== undefined ? Date.parse(body.expiresAt) : now + (body.timeoutSeconds ?? 0) * 1000,
-    }))
+    }), {}, ctx.state.checkpoint)
     ctx.body = view(updated)
   })
 
@@ -226,7 +226,7 @@ export function checkpointRoutes(deps: CheckpointRoutesDeps): Router<AgentState>
     })
     if (problems.length > 0) throw new ValidationFailed(problems)
     const by = serviceActor(ctx, ctx.state.principal)
-    const updated = await engine.send(id, (now) => ({ type: 'checkpoint.reassign', now, by, assignTo: body.assignTo, ...(body.notify && { notify: body.notify }) }))
+    const updated = await engine.send(id, (now) => ({ type: 'checkpoint.reassign', now, by, assignTo: body.assignTo, ...(body.notify && { notify: body.notify }) }), {}, ctx.state.checkpoint)
     ctx.body = view(updated)
   })
 
@@ -239,7 +239,7 @@ export function checkpointRoutes(deps: CheckpointRoutesDeps): Router<AgentState>
 
   router.post('/:id/resume', async (ctx) => {
     const id = checkpointId(ctx)
-    const cp = await engine.get(id)
+    const cp = ctx.state.checkpoint ?? (await engine.get(id))
     if (!cp) throw new CheckpointNotFound(id)
     if (!isTerminal(cp.state)) throw problem(409, 'not-finished', 'Not finished', `The checkpoint is ${cp.state}; there is nothing to resume yet.`)
     if (!cp.request.resume) throw problem(409, 'no-resume-target', 'No resume target', 'This checkpoint is long-polled; it has no callback to re-drive.')
@@ -247,7 +247,7 @@ export function checkpointRoutes(deps: CheckpointRoutesDeps): Router<AgentState>
     if (outcome === 'already-resumed') {
       throw problem(409, 'already-resumed', 'Already resumed', 'The agent was already resumed; add ?force=true to send it again (same webhook-id).')
     }
-    await engine.note(id, { kind: 'resume.redriven', actor: { channel: 'api', actor: ctx.state.principal }, data: { outcome } })
+    await engine.note(id, { kind: 'resume.redriven', actor: { channel: 'api', actor: ctx.state.principal }, data: { outcome } }, cp)
     ctx.status = 202
     ctx.body = { checkpointId: id, outcome }
   })

@@ -52,7 +52,7 @@ export function createDeliveryWorker(channelName: string, deps: WorkerDeps, queu
           kind: 'delivery.failed',
           actor: { channel: 'system', actor: channelName },
           data: { recipient, reason: error.message, final: true },
-        })
+        }, cp)
         throw new UnrecoverableError(error.message)
       }
       throw error

@@ -45,7 +45,7 @@ export function createResumeWorker(deps: WorkerDeps, queue: string = RESUME_QUEU
           kind: 'resume.failed',
           actor: { channel: 'system', actor: targetName },
           data: { target: targetName, messageId, final: true, reason: error.message, ...error.detail },
-        })
+        }, cp)
         throw new UnrecoverableError(error.message)
       }
       throw error

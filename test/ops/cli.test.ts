@@ -53,7 +53,7 @@ describe('holdpoint CLI', () => {
     const created = await holdpoint(['create', file, '--idempotency-key', 'cli-1'])
     expect(created.code, created.stderr).toBe(0)
     const cp = JSON.parse(created.stdout) as { id: string; state: string }
-    expect(cp.state).toBe('pending')
+    expect(cp.state).toBe('delivered')
 
     const got = await holdpoint(['get', cp.id])
     expect(JSON.parse(got.stdout)).toMatchObject({ id: cp.id, task: 'Approve the CLI refund?' })

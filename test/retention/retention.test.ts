@@ -8,6 +8,8 @@ import { gunzipSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ArchiveWriter } from '../../engine/archive/archive-dir.js'
 import { RetentionStore } from '../../engine/archive/retention-store.js'
+import { Keys } from '../../engine/keys.js'
+import { schemaHash } from '../../engine/stored-request.js'
 import { createLogger } from '../../ops/logger.js'
 import { Archiver } from '../../queues/archiver.js'
 import { approvalSchema, deleteKeys, eventually, startHoldpoint, testRedisUrl, type TestHoldpoint } from '../support/holdpoint.js'
@@ -157,6 +159,31 @@ describe('retention and the sealed archive', () => {
     expect(bad.code).toBe(1)
     expect(bad.stdout).toContain(ids.cancelled)
     expect(bad.stdout).toContain('BROKEN')
+  })
+})
+
+describe('shared schemas', () => {
+  it('go with the last checkpoint naming them, so a schema per checkpoint leaves nothing behind', { timeout: 60_000 }, async () => {
+    const schemaKeys = (schema: unknown) => {
+      const key = new Keys(hp.prefix).schema('', schemaHash(JSON.stringify(schema)))
+      return [key, `${key}:refs`]
+    }
+    const shared = { ...approvalSchema, title: `shared-${randomBytes(4).toString('hex')}` }
+    const unique = [1, 2, 3].map((n) => ({ ...approvalSchema, title: `one-off-${n}-${randomBytes(4).toString('hex')}` }))
+    const sharing = [await create({ responseSchema: shared }), await create({ responseSchema: shared })]
+    const oneOff = await Promise.all(unique.map((schema) => create({ responseSchema: schema })))
+    expect(await hp.redis.get(schemaKeys(shared)[1]!)).toBe('2')
+    for (const schema of unique) expect(await hp.redis.get(schemaKeys(schema)[1]!)).toBe('1')
+
+    // The first sharer goes alone: the schema stays for the second.
+    expect((await hp.api('POST', `/v1/checkpoints/${sharing[0]}/cancel`, {})).status).toBe(200)
+    await eventually(async () => (await hp.api('GET', `/v1/checkpoints/${sharing[0]}`)).status === 410, 15_000)
+    expect(await hp.redis.get(schemaKeys(shared)[1]!)).toBe('1')
+    expect((await hp.api('GET', `/v1/checkpoints/${sharing[1]}`)).body.responseSchema).toEqual(shared)
+
+    for (const id of [sharing[1]!, ...oneOff]) expect((await hp.api('POST', `/v1/checkpoints/${id}/cancel`, {})).status).toBe(200)
+    for (const id of [sharing[1]!, ...oneOff]) await eventually(async () => (await hp.api('GET', `/v1/checkpoints/${id}`)).status === 410, 15_000)
+    for (const schema of [shared, ...unique]) expect(await hp.redis.exists(...schemaKeys(schema))).toBe(0)
   })
 })
 

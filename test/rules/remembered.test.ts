@@ -41,7 +41,7 @@ describe('remembered decisions', () => {
 
   it('answer the next checkpoint of the same token and key at once, attributed and audited, and not another token’s', async () => {
     const first = await create(tokens.support)
-    expect(first.body).toMatchObject({ state: 'pending', remember })
+    expect(first.body).toMatchObject({ state: 'delivered', remember })
     const answered = await decide(first.body.id)
     expect(answered.body.timeline).toContainEqual(expect.objectContaining({ kind: 'rule.remembered', actor: expect.objectContaining({ channel: 'dashboard' }), data: expect.objectContaining({ key: 'refund-small', maxDays: 7 }) }))
 
@@ -57,21 +57,21 @@ describe('remembered decisions', () => {
       data: { via: 'remembered', rule: 'remembered', key: 'refund-small', from: first.body.id, decidedBy: { channel: 'dashboard' } },
     })
 
-    expect((await create(tokens.other)).body.state).toBe('pending')
-    expect((await create(tokens.support, { remember: { key: 'refund-large', maxDays: 7 } })).body.state).toBe('pending')
-    expect((await create(tokens.support, {})).body.state).toBe('pending')
+    expect((await create(tokens.other)).body.state).toBe('delivered')
+    expect((await create(tokens.support, { remember: { key: 'refund-large', maxDays: 7 } })).body.state).toBe('delivered')
+    expect((await create(tokens.support, {})).body.state).toBe('delivered')
   })
 
   it('still validate against the new checkpoint’s responseSchema', async () => {
     const strict = { type: 'object', properties: { decision: { enum: ['yes', 'no'] } }, required: ['decision'], additionalProperties: false }
     const res = await create(tokens.support, { remember, responseSchema: strict })
-    expect(res.body.state).toBe('pending')
+    expect(res.body.state).toBe('delivered')
     expect((await audit(res.body.id)).entries).toContainEqual(expect.objectContaining({ kind: 'refused', actor: expect.objectContaining({ channel: 'rule' }), data: expect.objectContaining({ reason: 'invalid_response' }) }))
   })
 
   it('expire after maxDays', async () => {
     now += 7 * DAY + 1000
-    expect((await create(tokens.support)).body.state).toBe('pending')
+    expect((await create(tokens.support)).body.state).toBe('delivered')
     expect((await call(hp, tokens.support, 'GET', '/v1/rules')).body.remembered).toEqual([])
   })
 
@@ -83,7 +83,7 @@ describe('remembered decisions', () => {
     expect(rules.status).toBe(200)
     const id = rules.body.remembered[0].id as string
     expect((await operator.req('DELETE', `/ui/api/rules/remembered/${id}`)).status).toBe(204)
-    expect((await create(tokens.support)).body.state).toBe('pending')
+    expect((await create(tokens.support)).body.state).toBe('delivered')
     expect((await audit(source.body.id)).entries).toContainEqual(expect.objectContaining({ kind: 'rule.revoked', actor: expect.objectContaining({ channel: 'dashboard' }), data: { rule: id, key: 'refund-small' } }))
     expect((await call(hp, tokens.support, 'DELETE', `/v1/rules/remembered/${id}`)).status).toBe(404)
   })

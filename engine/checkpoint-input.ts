@@ -1,0 +1,58 @@
+import { initialRouting } from '../machine/routing.js'
+import type { CheckpointContext, CheckpointInput } from '../machine/types.js'
+import { createdAtOf } from './ids.js'
+import type { StoredRequest } from './stored-request.js'
+
+type RequestRouting = Pick<StoredRequest, 'notify' | 'assignTo' | 'timeoutSeconds' | 'onTimeout' | 'escalation' | 'reminders' | 'quorum' | 'verify' | 'responseSchema'>
+
+/** The boolean property that says approve/reject, for quorum: `approved` when the schema has it. */
+function decisionFieldOf(schema: Record<string, unknown>): string | null {
+  const props = schema.properties as Record<string, { type?: unknown }> | undefined
+  return props?.approved?.type === 'boolean' ? 'approved' : null
+}
+
+/** What the machine starts from, read off the agent's request: the one mapping from one to the other. */
+export function checkpointInput(id: string, now: number, request: RequestRouting): CheckpointInput {
+  return {
+    id,
+    now,
+    notify: request.notify,
+    assignTo: request.assignTo,
+    timeoutAt: now + request.timeoutSeconds * 1000,
+    onTimeout: request.onTimeout ? { response: request.onTimeout.response } : null,
+    escalation: request.escalation ?? [],
+    reminders: request.reminders ?? null,
+    quorum: request.quorum ? { approvals: request.quorum.approvals, rejectOn: request.quorum.rejectOn ?? null, decisionField: decisionFieldOf(request.responseSchema) } : null,
+    verify: request.verify ? { maxAttempts: request.verify.maxAttempts } : null,
+  }
+}
+
+/**
+ * The context fields a new checkpoint starts with that follow from its input, computed
+ * without running the machine (a load must stay cheap). Used as the baseline the stored
+ * snapshot is a difference from, so it need not match the machine's own initial context
+ * exactly: whatever differs is simply stored.
+ */
+export function inputContext(input: CheckpointInput): Partial<CheckpointContext> {
+  return {
+    id: input.id,
+    notify: input.notify,
+    assignTo: input.assignTo,
+    createdAt: input.now,
+    updatedAt: input.now,
+    timeoutAt: input.timeoutAt,
+    onTimeout: input.onTimeout,
+    ...initialRouting(input),
+    quorum: input.quorum ?? null,
+    verify: input.verify ?? null,
+  }
+}
+
+/**
+ * The context a record's snapshot is stored as a difference from (engine/snapshot-codec.ts):
+ * what the request and the id (which carries the creation time) already say.
+ */
+export function snapshotBaseline(id: string, request: RequestRouting): Partial<CheckpointContext> {
+  const createdAt = createdAtOf(id)
+  return createdAt === null ? { id } : inputContext(checkpointInput(id, createdAt, request))
+}
