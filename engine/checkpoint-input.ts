@@ -1,4 +1,4 @@
-import { initialRouting } from '../machine/routing.js'
+import { initialContext } from '../machine/initial-context.js'
 import type { CheckpointContext, CheckpointInput } from '../machine/types.js'
 import { createdAtOf } from './ids.js'
 import type { StoredRequest } from './stored-request.js'
@@ -28,31 +28,10 @@ export function checkpointInput(id: string, now: number, request: RequestRouting
 }
 
 /**
- * The context fields a new checkpoint starts with that follow from its input, computed
- * without running the machine (a load must stay cheap). Used as the baseline the stored
- * snapshot is a difference from, so it need not match the machine's own initial context
- * exactly: whatever differs is simply stored.
- */
-export function inputContext(input: CheckpointInput): Partial<CheckpointContext> {
-  return {
-    id: input.id,
-    notify: input.notify,
-    assignTo: input.assignTo,
-    createdAt: input.now,
-    updatedAt: input.now,
-    timeoutAt: input.timeoutAt,
-    onTimeout: input.onTimeout,
-    ...initialRouting(input),
-    quorum: input.quorum ?? null,
-    verify: input.verify ?? null,
-  }
-}
-
-/**
  * The context a record's snapshot is stored as a difference from (engine/snapshot-codec.ts):
  * what the request and the id (which carries the creation time) already say.
  */
 export function snapshotBaseline(id: string, request: RequestRouting): Partial<CheckpointContext> {
   const createdAt = createdAtOf(id)
-  return createdAt === null ? { id } : inputContext(checkpointInput(id, createdAt, request))
+  return createdAt === null ? { id } : initialContext(checkpointInput(id, createdAt, request))
 }

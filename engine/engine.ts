@@ -254,7 +254,7 @@ export class Engine {
    * one shape), committed. Never throws for an outcome a person can cause.
    */
   async answer(input: AnswerInput): Promise<AnswerOutcome> {
-    const loaded = input.loaded ?? (await this.store.load(input.id))
+    const loaded = input.loaded?.id === input.id ? input.loaded : await this.store.load(input.id)
     if (!loaded) return { status: 'not_found', id: input.id }
     const extra: SendOptions = { data: { via: input.via, ...input.data }, ...(input.shownHash !== undefined && { shownHash: input.shownHash }) }
     if (!isTerminal(loaded.state)) {
@@ -415,7 +415,7 @@ export class Engine {
   private async optimistically<T>(id: string, current: LoadedCheckpoint | undefined, attempt: (loaded: LoadedCheckpoint) => Promise<T | CommitStatus>): Promise<T> {
     for (let n = 0; n < MAX_ATTEMPTS; n++) {
       // A caller that has just loaded the checkpoint saves the first round trip; a lost race reloads.
-      const loaded = n === 0 && current ? current : await this.store.load(id)
+      const loaded = n === 0 && current?.id === id ? current : await this.store.load(id)
       if (!loaded) throw new CheckpointNotFound(id)
       const outcome = await attempt(loaded)
       if (outcome === CommitStatus.NotFound) throw new CheckpointNotFound(id)

@@ -1,7 +1,8 @@
 import { and, assign, not, setup } from 'xstate'
 import { mayAct, respondedBy } from './identity.js'
 import { decide, hasAnswered, quorumAnswer } from './quorum.js'
-import { cancelAllTimers, escalate, initialRouting, nextReminder, timerEffects } from './routing.js'
+import { initialContext } from './initial-context.js'
+import { cancelAllTimers, escalate, nextReminder, timerEffects } from './routing.js'
 import type { CheckpointContext, CheckpointEvent, CheckpointInput, Effect } from './types.js'
 
 /**
@@ -80,28 +81,7 @@ export const checkpointMachine = setup({
   },
 }).createMachine({
   id: 'checkpoint',
-  context: ({ input }) => ({
-    id: input.id,
-    notify: input.notify,
-    assignTo: input.assignTo,
-    createdAt: input.now,
-    updatedAt: input.now,
-    timeoutAt: input.timeoutAt,
-    onTimeout: input.onTimeout,
-    deliveredTo: [],
-    claimedBy: null,
-    response: null,
-    respondedBy: null,
-    cancelReason: null,
-    ...initialRouting(input),
-    quorum: input.quorum ?? null,
-    answers: [],
-    outcome: null,
-    verify: input.verify ?? null,
-    attempts: 0,
-    pendingAnswer: null,
-    lastVerdict: null,
-  }),
+  context: ({ input }) => initialContext(input),
   initial: 'open',
   entry: emit(({ context }) => [
     { type: 'deliver', recipients: context.notify },

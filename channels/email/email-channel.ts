@@ -18,7 +18,8 @@ import { threadHeaders, type ThreadHeaders } from './threading.js'
 /**
  * Email delivery: the request mail on `deliver`, one outcome mail in the same thread when
  * the checkpoint ends. A Message-ID is sent at most once (a Redis mark written after the
- * SMTP server accepted it), so a job retried after a successful send does not mail again.
+ * SMTP server accepted it), so a job retried after a successful send, or dispatched again
+ * after it completed, does not mail again.
  */
 export interface EmailChannelDeps extends LinkDeps {
   mailer: SmtpMailer
@@ -30,7 +31,8 @@ export interface EmailChannelDeps extends LinkDeps {
   replies?: ReplyAddresses | null
 }
 
-const SENT_TTL_SECONDS = 120 * 24 * 60 * 60
+/** Marks written before marks were named by checkpoint; they lapse 120 days after they were written. */
+const legacySentKey = (prefix: string, messageId: string) => `${prefix}:email:sent:${messageId}`
 
 export function addressOf(recipient: string): string {
   return recipient.slice(recipient.indexOf(':') + 1).toLowerCase()
@@ -40,12 +42,23 @@ export function addressOf(recipient: string): string {
 export type EmailChannel = Channel & { remind(ctx: DeliveryContext): Promise<void>; deliverBatch(delivery: BatchDelivery): Promise<void> }
 
 export function createEmailChannel(deps: EmailChannelDeps): EmailChannel {
-  const sentKey = (h: ThreadHeaders) => `${deps.prefix}:email:sent:${h.messageId}`
+  /**
+   * The mark of one Message-ID, named by its checkpoint (the archiver removes what names an
+   * archived checkpoint) and a short hash: about 100 bytes of Redis while it lasts.
+   */
+  const sentKey = (checkpointId: string, h: ThreadHeaders) => `${deps.prefix}:email:sent:${checkpointId}.${createHash('sha256').update(h.messageId).digest('base64url').slice(0, 10)}`
 
-  async function sendOnce(headers: ThreadHeaders, send: () => Promise<void>): Promise<void> {
-    if ((await deps.redis.exists(sentKey(headers))) === 1) return
+  /**
+   * Sends unless the mark says it went. The mark lasts as long as a link in the mail (the
+   * deadline and a day, linkTtlSeconds): a later job of the same checkpoint still finds it (a
+   * verdict mail is asked for again by every update until the next verdict), and after that
+   * no job of the checkpoint would send it again.
+   */
+  async function sendOnce(checkpointId: string, expiresAt: string, headers: ThreadHeaders, send: () => Promise<void>): Promise<void> {
+    const key = sentKey(checkpointId, headers)
+    if ((await deps.redis.exists(key, legacySentKey(deps.prefix, headers.messageId))) > 0) return
     await send()
-    await deps.redis.set(sentKey(headers), '1', 'EX', SENT_TTL_SECONDS)
+    await deps.redis.set(key, '1', 'EX', linkTtlSeconds(expiresAt))
   }
 
   /** A reply address only for people whose reply could count; the rest get none to misuse. */
@@ -61,7 +74,7 @@ export function createEmailChannel(deps: EmailChannelDeps): EmailChannel {
     async deliver(ctx: DeliveryContext) {
       const to = addressOf(ctx.recipient)
       const headers = threadHeaders(ctx.checkpoint.id, to, deps.domain, 'request')
-      await sendOnce(headers, async () => {
+      await sendOnce(ctx.checkpoint.id, ctx.checkpoint.expiresAt, headers, async () => {
         const links = await linksFor(deps, ctx.checkpoint, to)
         await deps.mailer.send({ to, ...composeRequestMail(ctx.checkpoint, links), ...headers, ...(await replyTo(ctx.checkpoint, to)) })
       })
@@ -69,7 +82,10 @@ export function createEmailChannel(deps: EmailChannelDeps): EmailChannel {
     async deliverBatch(delivery: BatchDelivery) {
       const to = addressOf(delivery.recipient)
       const headers = { messageId: batchMessageId(delivery.sendId, to, deps.domain) }
-      await sendOnce(headers, async () => {
+      // Named by the batch's first checkpoint, kept until the last deadline among its items.
+      const lead = delivery.items[0]?.checkpoint
+      const lastDeadline = delivery.items.reduce((latest, i) => (Date.parse(i.checkpoint.expiresAt) > Date.parse(latest) ? i.checkpoint.expiresAt : latest), lead?.expiresAt ?? '')
+      await sendOnce(lead?.id ?? delivery.sendId, lastDeadline, headers, async () => {
         const items = await Promise.all(delivery.items.map(async (ctx) => ({ checkpoint: ctx.checkpoint, links: await linksFor(deps, ctx.checkpoint, to) })))
         const first = delivery.items[0]?.checkpoint.id ?? ''
         const page = `${deps.publicUrl.replace(/\/$/, '')}/batches/${first}`
@@ -85,7 +101,7 @@ export function createEmailChannel(deps: EmailChannelDeps): EmailChannel {
       // One Message-ID per reminder job, so a retried reminder is still one mail.
       const tag = createHash('sha256').update(ctx.deliveryId).digest('hex').slice(0, 12)
       const headers = threadHeaders(ctx.checkpoint.id, to, deps.domain, `reminder-${tag}`)
-      await sendOnce(headers, async () => {
+      await sendOnce(ctx.checkpoint.id, ctx.checkpoint.expiresAt, headers, async () => {
         const links = await linksFor(deps, ctx.checkpoint, to)
         await deps.mailer.send({ to, ...composeReminderMail(ctx.checkpoint, links), ...headers, ...(await replyTo(ctx.checkpoint, to)) })
       })
@@ -97,7 +113,7 @@ export function createEmailChannel(deps: EmailChannelDeps): EmailChannel {
       if (!isTerminal(ctx.checkpoint.state) && verdict && !verdict.passed) {
         const to = addressOf(ctx.recipient)
         const headers = threadHeaders(ctx.checkpoint.id, to, deps.domain, `verdict-${verdict.attempts}`)
-        await sendOnce(headers, async () => {
+        await sendOnce(ctx.checkpoint.id, ctx.checkpoint.expiresAt, headers, async () => {
           const links = await linksFor(deps, ctx.checkpoint, to)
           await deps.mailer.send({ to, ...composeSentBackMail(ctx.checkpoint, links), ...headers, ...(await replyTo(ctx.checkpoint, to)) })
         })
@@ -106,7 +122,7 @@ export function createEmailChannel(deps: EmailChannelDeps): EmailChannel {
       if (!isTerminal(ctx.checkpoint.state)) return
       const to = addressOf(ctx.recipient)
       const headers = threadHeaders(ctx.checkpoint.id, to, deps.domain, 'outcome')
-      await sendOnce(headers, () => deps.mailer.send({ to, ...composeOutcomeMail(ctx.checkpoint), ...headers }))
+      await sendOnce(ctx.checkpoint.id, ctx.checkpoint.expiresAt, headers, () => deps.mailer.send({ to, ...composeOutcomeMail(ctx.checkpoint), ...headers }))
     },
   }
 }

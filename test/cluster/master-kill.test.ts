@@ -68,7 +68,9 @@ describe('a master SIGKILLed and restarted mid-run', () => {
     const acked: Acked = { created: new Set(), answered: new Set(), at: [], failed: 0 }
     const until = Date.now() + 40_000
     const runs = Array.from({ length: 40 }, (_, n) => pause(n * 50).then(() => lifecycle(n, acked, until)))
-    await pause(800)
+    // Kill once the run is in full flow (some acknowledged already, most still to come),
+    // however slow this machine is today.
+    await eventually(async () => acked.created.size >= 5, 20_000)
     const victim = 1
     const killedAt = Date.now()
     await cluster.kill(victim)

@@ -248,7 +248,7 @@ async function measureMemory(): Promise<void> {
         const tail = rest.slice(queue.length + 1)
         const known = ['wait', 'active', 'delayed', 'completed', 'failed', 'events', 'meta', 'id', 'marker', 'stalled-check', 'prioritized', 'pc', 'stalled', 'paused', 'repeat']
         pattern = known.includes(tail) ? `${queue}:${tail}` : `${queue}:<job id> (job hash)`
-      } else pattern = rest.replace(/cp_[A-Za-z0-9_-]+/g, '<id>').replace(/\{[^}]*\}/g, '{…}').replace(/<[^>]*@[^>]*>/g, '<message id>')
+      } else pattern = rest.replace(/cp_[A-Za-z0-9_-]+/g, '<id>').replace(/\{[^}]*\}/g, '{…}').replace(/<[^>]*@[^>]*>/g, '<message id>').replace(/(<id>)\.[\w-]+$/, '$1.<hash>')
       add(byPattern, pattern, delta)
     }
     const rows = [...byPattern.entries()].sort((a, b) => b[1] - a[1])
