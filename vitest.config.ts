@@ -10,6 +10,7 @@ export default defineConfig({
     reporters: ['default', './test/support/summary-reporter.ts'],
     exclude: ['node_modules/**', 'dist/**', '.data/**'],
     globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/validation-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     fileParallelism: true,

@@ -67,7 +67,7 @@ function holdpoint(args: string[]): Promise<{ code: number; stdout: string; stde
       {
         cwd: root,
         env: { PATH: process.env.PATH ?? '', HOLDPOINT_DATA_DIR: dir, HOLDPOINT_ARCHIVE_DIR: join(dir, 'archive'), HOLDPOINT_SECRET_KEYS: hp.env.HOLDPOINT_SECRET_KEYS! },
-        timeout: 30_000,
+        timeout: 120_000,
       },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     )
@@ -84,7 +84,7 @@ describe('retention and the sealed archive', () => {
   const ids: Record<string, string> = {}
   let pending = ''
 
-  it('archives finished checkpoints of every terminal state and leaves nothing naming them', { timeout: 60_000 }, async () => {
+  it('archives finished checkpoints of every terminal state and leaves nothing naming them', { timeout: 240_000 }, async () => {
     pending = await create()
     ids.resolved = await create({}, { 'idempotency-key': `retention-${randomBytes(4).toString('hex')}` })
     ids.cancelled = await create()
@@ -122,7 +122,7 @@ describe('retention and the sealed archive', () => {
     expect(['pending', 'delivered']).toContain(res.body.state)
   })
 
-  it('keeps payloads sealed in the archive; archive read opens them with the keys', { timeout: 60_000 }, async () => {
+  it('keeps payloads sealed in the archive; archive read opens them with the keys', { timeout: 240_000 }, async () => {
     const text = await archiveText(join(dir, 'archive'))
     for (const id of Object.values(ids)) expect(text).toContain(id)
     expect(text).not.toContain(secret)
@@ -140,7 +140,7 @@ describe('retention and the sealed archive', () => {
     expect(ls.stdout).toContain(file)
   })
 
-  it('archive verify passes, and fails naming the checkpoint whose audit was altered', { timeout: 60_000 }, async () => {
+  it('archive verify passes, and fails naming the checkpoint whose audit was altered', { timeout: 240_000 }, async () => {
     const ok = await holdpoint(['archive', 'verify'])
     expect(ok.code, ok.stdout + ok.stderr).toBe(0)
     expect(ok.stderr).toContain('every audit chain verifies')
@@ -163,7 +163,7 @@ describe('retention and the sealed archive', () => {
 })
 
 describe('shared schemas', () => {
-  it('go with the last checkpoint naming them, so a schema per checkpoint leaves nothing behind', { timeout: 60_000 }, async () => {
+  it('go with the last checkpoint naming them, so a schema per checkpoint leaves nothing behind', { timeout: 240_000 }, async () => {
     const schemaKeys = (schema: unknown) => {
       const key = new Keys(hp.prefix).schema('', schemaHash(JSON.stringify(schema)))
       return [key, `${key}:refs`]
@@ -202,7 +202,7 @@ describe('a crash between the archive write and the Redis delete', () => {
     await rm(crashDir, { recursive: true, force: true })
   })
 
-  it('archives the same line again on the next run and then deletes, losing nothing', { timeout: 60_000 }, async () => {
+  it('archives the same line again on the next run and then deletes, losing nothing', { timeout: 240_000 }, async () => {
     const created = await hp2.api('POST', '/v1/checkpoints', request())
     const id = created.body.id as string
     expect((await hp2.api('POST', `/v1/checkpoints/${id}/cancel`, {})).status).toBe(200)
