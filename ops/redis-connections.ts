@@ -45,7 +45,9 @@ export class RedisConnections {
     if (!nodes) return new Redis(this.config.redisUrl, options)
     const cluster: ClusterOptions = {
       redisOptions: options,
-      ...(use === 'state' && { enableAutoPipelining: true }),
+      // The commit and removal scripts take a variable number of keys, so their first argument
+      // is the key count: auto-pipelining would route them by that number's slot.
+      ...(use === 'state' && { enableAutoPipelining: true, autoPipeliningIgnoredCommands: ['commitCheckpoint', 'removeArchived'] }),
       ...(use === 'subscriber' && { shardedSubscribers: true }),
       // A master that restarts on its address (no replica took over) is reconnected to,
       // instead of waiting for a MOVED that never comes.
