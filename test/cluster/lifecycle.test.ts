@@ -76,8 +76,10 @@ describe('Holdpoint on a 3-master Redis Cluster', () => {
   })
 
   it('lists newest first across every shard, page by page, by state too', async () => {
-    const made: string[] = []
-    for (let i = 0; i < 24; i++) made.push((await hp.api('POST', '/v1/checkpoints', { task: `list ${i}`, responseSchema: approvalSchema, metadata: { list: 'yes' } })).body.id)
+    // All at once: concurrent commits on every shard share auto-pipelines, as in production.
+    const creates = await Promise.all(Array.from({ length: 24 }, (_, i) => hp.api('POST', '/v1/checkpoints', { task: `list ${i}`, responseSchema: approvalSchema, metadata: { list: 'yes' } })))
+    expect(creates.map((c) => c.status)).toEqual(creates.map(() => 201))
+    const made = creates.map((c) => c.body.id as string).sort()
     const shards = new Set(made.map((id) => hp.runtime.engine.store.keys.shardOf(id)))
     expect(shards.size).toBeGreaterThan(5)
     const seen: string[] = []
