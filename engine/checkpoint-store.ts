@@ -312,6 +312,14 @@ export class CheckpointStore {
   }
 
   /**
+   * Keeps the sweeper off an entry until `until`: its process is making some effects' first
+   * attempts itself (queues/attempts/). XX: an entry cleared meanwhile stays cleared.
+   */
+  async leaseOutbox(id: string, version: number, until: number): Promise<void> {
+    await this.redis.zadd(this.keys.outboxByTime(this.keys.shardOf(id)), 'XX', until, outboxField(id, version))
+  }
+
+  /**
    * Two commands, not a transaction: the hash entry goes first, and a time entry left behind
    * by a crash in between names nothing, which the sweeper drops (pendingOutbox).
    */

@@ -16,10 +16,25 @@ import type { Keyring } from './keyring.js'
 import { CommitStatus } from './scripts/commit-checkpoint.js'
 import { requestHash, type StoredRequest } from './stored-request.js'
 
+/**
+ * What a dispatch left to do after its jobs were added: first attempts the committing process
+ * makes itself (queues/attempts/). Settles once each succeeded, ended for good or became a job.
+ */
+export interface Dispatched {
+  inline?: () => Promise<void>
+}
+
 /** Turns committed effects into jobs. Must be idempotent: the sweeper may call it again. */
 export interface EffectDispatcher {
-  dispatch(entry: OutboxEntry, request: StoredRequest): Promise<void>
+  dispatch(entry: OutboxEntry, request: StoredRequest): Promise<Dispatched | void>
 }
+
+/**
+ * How long the sweeper leaves an entry alone while its process makes first attempts inline:
+ * past every attempt's budget (queues/attempts/inline-first-attempts.ts), so only a crash
+ * leaves it to the sweeper, which then dispatches it again (at least once, as before).
+ */
+export const INLINE_LEASE_MS = 15_000
 
 /** What a committed transition was: enough for metrics and the inspector, read after the fact. */
 export interface CommittedInfo {
@@ -438,11 +453,20 @@ export class Engine {
 
   /** Hands effects to the dispatcher right after commit; on failure the sweeper retries. */
   private async dispatchNow(entry: OutboxEntry, request: StoredRequest): Promise<void> {
+    const failed = (error: unknown) => this.observer.dispatchFailed?.({ id: entry.checkpointId, version: entry.version, error })
     try {
-      await this.dispatcher.dispatch(entry, request)
-      await this.store.clearOutbox(entry.checkpointId, entry.version)
+      const inline = (await this.dispatcher.dispatch(entry, request))?.inline
+      if (!inline) {
+        await this.store.clearOutbox(entry.checkpointId, entry.version)
+        return
+      }
+      // The caller (an API request, a job) does not wait for mail servers or webhooks.
+      await this.store.leaseOutbox(entry.checkpointId, entry.version, this.clock() + INLINE_LEASE_MS)
+      void inline()
+        .then(() => this.store.clearOutbox(entry.checkpointId, entry.version))
+        .catch(failed)
     } catch (error) {
-      this.observer.dispatchFailed?.({ id: entry.checkpointId, version: entry.version, error })
+      failed(error)
     }
   }
 

@@ -106,6 +106,7 @@ const envSchema = z
     HOLDPOINT_PEOPLE_FILE: optionalString,
     HOLDPOINT_POLICY_FILE: optionalString,
     HOLDPOINT_JOB_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
+    HOLDPOINT_INLINE_ATTEMPTS: z.coerce.number().int().min(0).max(10_000).default(32),
     HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS: z.enum(['true', 'false']).optional(),
     HOLDPOINT_RATE_LIMIT_API: z.coerce.number().int().min(0).default(6000),
     HOLDPOINT_RATE_LIMIT_LINKS: z.coerce.number().int().min(0).default(60),
@@ -181,6 +182,8 @@ export interface Config {
   resumeFirstDelayMs: number
   /** How long a worker holds a job before another may take it over (BullMQ lockDuration). */
   jobLockMs: number
+  /** First attempts of deliveries and resumes a process makes itself at once (0: every effect is a job). */
+  inlineAttempts: number
   /** JSON file of people and groups loaded into the directory at start. */
   peopleFile: string | undefined
   /** JSON file of declared policies (standing rules), reloaded when it changes. */
@@ -248,6 +251,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir: env.HOLDPOINT_DATA_DIR,
     resumeFirstDelayMs: env.HOLDPOINT_RESUME_FIRST_DELAY_MS,
     jobLockMs: env.HOLDPOINT_JOB_LOCK_MS,
+    inlineAttempts: env.HOLDPOINT_INLINE_ATTEMPTS,
     peopleFile: env.HOLDPOINT_PEOPLE_FILE,
     policyFile: env.HOLDPOINT_POLICY_FILE,
     // Local agents listen on 127.0.0.1 in development; production must opt in explicitly.

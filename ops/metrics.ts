@@ -109,6 +109,12 @@ export class Metrics {
     help: 'Outbox entries whose immediate dispatch failed (the sweeper retries them)',
     registers: [this.registry],
   })
+  readonly inlineAttempts = new Counter({
+    name: 'holdpoint_inline_attempts_total',
+    help: 'First attempts of deliveries and resumes made by the committing process, by outcome (done, queued as a job for retry, final)',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  })
   readonly httpDuration = new Histogram({
     name: 'holdpoint_http_request_duration_seconds',
     help: 'HTTP request duration by route and status',

@@ -21,6 +21,7 @@ import { configureValidation, warmValidation } from '../engine/json-schema.js'
 import type { Capabilities } from '../engine/validate-create.js'
 import { createHttpApp } from '../http/app.js'
 import { BullmqEffectDispatcher } from '../queues/effect-dispatcher.js'
+import { InlineFirstAttempts } from '../queues/attempts/inline-first-attempts.js'
 import { groupExpander } from '../queues/group-expansion.js'
 import { loadPeopleFile } from './people-file.js'
 import { PolicyFile } from './policy-file.js'
@@ -128,6 +129,11 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
   let batchChannels: ReadonlySet<string> = new Set()
   // A committed checkpoint is on every reviewer's screen: its commit is the dashboard's delivery.
   const inlineRecipients: ReadonlySet<string> = new Set(['dashboard'])
+  // Bound once the channels and resume targets exist (below); nothing is dispatched before.
+  const firstAttempts = new InlineFirstAttempts(config.inlineAttempts, ({ kind, checkpointId }, outcome, error) => {
+    metrics.inlineAttempts.inc({ kind, outcome })
+    if (outcome === 'queued') logger.warn({ kind, checkpointId, err: (error as Error | undefined)?.message }, 'first attempt failed; queued for retry')
+  })
   const engine: Engine = new Engine({
     store,
     keyring,
@@ -137,6 +143,8 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
       groupExpander(directory, () => enabledChannels),
       inlineRecipients,
       (channel) => batchChannels.has(channel),
+      firstAttempts,
+      config.resumeFirstDelayMs,
     ),
     inlineRecipients,
     assigner: leastRecentlyAssigned(directory, redis, keys.group('dir'), () => enabledChannels),
@@ -187,6 +195,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
   batchChannels = new Set([...channels.names()].filter((name) => channels.get(name)?.deliverBatch !== undefined))
   const resumeTargets = new Map<string, ResumeTarget>([['webhook', webhookTarget(config.webhookSecret, fetch, { allowPrivate: config.allowPrivateWebhooks })]])
   for (const target of parts.flatMap((m) => m.resumeTargets ?? [])) resumeTargets.set(target.name, target)
+  firstAttempts.bind({ engine, prefix: config.keyPrefix, publicUrl: config.publicUrl, channels, resumeTargets })
   const capabilities: Capabilities = {
     recipients: catalog,
     channels: enabledChannels,
@@ -300,6 +309,8 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
     url,
     async close() {
       for (const close of closers) await close()
+      // What is still in flight after this stays in the outbox for the sweeper.
+      await firstAttempts.drain(5_000)
       await queues.close()
       await Promise.all([closeClient(redis), closeClient(bullConnection)])
     },

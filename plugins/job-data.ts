@@ -38,6 +38,8 @@ export interface ResumeJob {
   state: TerminalState
   /** An operator's forced re-drive: resume again although the audit records a resume. */
   force?: true
+  /** Attempts made before the job was queued (the committing process's inline first attempt). */
+  prior?: number
 }
 
 export interface VerifyJob {

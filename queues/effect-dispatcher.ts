@@ -1,4 +1,4 @@
-import type { EffectDispatcher } from '../engine/engine.js'
+import type { Dispatched, EffectDispatcher } from '../engine/engine.js'
 import type { OutboxEntry } from '../engine/checkpoint-store.js'
 import type { StoredRequest } from '../engine/stored-request.js'
 import type { Effect } from '../machine/types.js'
@@ -7,12 +7,12 @@ import { BATCH_GATHER_MS } from './batch-gather.js'
 import { jobIds } from './job-ids.js'
 import { channelOfRecipient, deliveryQueue, RESUME_QUEUE, TIMERS_QUEUE, VERIFY_QUEUE } from '../plugins/queue-names.js'
 import type { QueueSet } from './queue-set.js'
-import { DELIVERY_JOB, RESUME_JOB, VERIFY_JOB } from './retry-policy.js'
+import { DELIVERY_JOB, RESUME_JOB, resumeBackoffMs, VERIFY_JOB } from './retry-policy.js'
+import { RetryAfterError } from '../plugins/channel.js'
+import { attemptDelivery } from './attempts/delivery-attempt.js'
+import { attemptResume } from './attempts/resume-attempt.js'
+import { TOO_SLOW_RETRY_MS, TooSlow, type InlineAttempt, type InlineFirstAttempts } from './attempts/inline-first-attempts.js'
 
-/**
- * Turns an outbox entry into BullMQ jobs. Every job id is derived from the checkpoint and
- * the effect, so a second dispatch of the same entry adds nothing.
- */
 /** Turns `group:<name>` into its members' handles on the channels this deployment runs. */
 export type RecipientExpander = (recipients: readonly string[]) => Promise<string[]>
 
@@ -21,6 +21,15 @@ export const noGroups: RecipientExpander = (recipients) => Promise.resolve(recip
 /** The dashboard: every runtime records its delivery in the commit that asks for it, so its queue never gets a job (no worker waits on it). */
 export const INLINE_CHANNEL = 'dashboard'
 
+/** A delivery's first retry after a failed inline attempt: DELIVERY_JOB's own first backoff. */
+const DELIVERY_RETRY_MS = 2_000
+
+/**
+ * Turns an outbox entry into BullMQ jobs. Every job id is derived from the checkpoint and
+ * the effect, so a second dispatch of the same entry adds nothing. Deliveries and resumes this
+ * process can make itself are tried inline first (queues/attempts/): only a failure becomes
+ * the job, under the same id.
+ */
 export class BullmqEffectDispatcher implements EffectDispatcher {
   constructor(
     private readonly queues: QueueSet,
@@ -30,13 +39,26 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
     private readonly inline: ReadonlySet<string> = new Set(),
     /** Channels that send one message per batch (`Channel.deliverBatch`): only their batch members wait to gather. */
     private readonly gathersBatches: (channel: string) => boolean = () => false,
+    /** First attempts made by this process (none: every effect is a job). */
+    private readonly first: InlineFirstAttempts | null = null,
+    /** The resume queue's first retry delay (HOLDPOINT_RESUME_FIRST_DELAY_MS). */
+    private readonly resumeFirstDelayMs?: number,
   ) {}
 
-  async dispatch(entry: OutboxEntry, request: StoredRequest): Promise<void> {
-    await Promise.all(entry.effects.map((effect) => this.one(entry, effect, request)))
+  async dispatch(entry: OutboxEntry, request: StoredRequest): Promise<Dispatched> {
+    const inline: InlineAttempt[] = []
+    const results = await Promise.allSettled(entry.effects.map((effect) => this.one(entry, effect, request, inline)))
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failure) {
+      // The sweeper dispatches the whole entry again; nothing was attempted yet.
+      this.first?.release(inline.length)
+      throw failure.reason
+    }
+    const first = this.first
+    return inline.length === 0 || !first ? {} : { inline: () => first.run(inline) }
   }
 
-  private async one(entry: OutboxEntry, effect: Effect, request: StoredRequest): Promise<void> {
+  private async one(entry: OutboxEntry, effect: Effect, request: StoredRequest, inline: InlineAttempt[]): Promise<void> {
     const id = entry.checkpointId
     switch (effect.type) {
       case 'deliver':
@@ -53,7 +75,20 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
             const data: DeliverJob = { checkpointId: id, recipient }
             const jobId = jobIds[jobName](id, entry.version, recipient)
             // A batch member's request waits a moment for its siblings (queues/batch-gather.ts).
-            const gather = jobName === 'deliver' && request.batch !== undefined && this.gathersBatches(channel) ? { delay: BATCH_GATHER_MS } : {}
+            const gathers = jobName === 'deliver' && request.batch !== undefined && this.gathersBatches(channel)
+            if (!gathers && this.first?.reserveDelivery(channel)) {
+              inline.push({
+                kind: 'delivery',
+                checkpointId: id,
+                attempt: (deps) => attemptDelivery(deps, { checkpointId: id, recipient, kind: jobName, deliveryId: jobId }),
+                queue: async (error) => {
+                  const delay = error instanceof RetryAfterError ? error.retryAfterMs : error instanceof TooSlow ? TOO_SLOW_RETRY_MS : DELIVERY_RETRY_MS
+                  await this.queues.add(deliveryQueue(channel), id, jobName, data, { ...DELIVERY_JOB, delay, jobId })
+                },
+              })
+              return
+            }
+            const gather = gathers ? { delay: BATCH_GATHER_MS } : {}
             await this.queues.add(deliveryQueue(channel), id, jobName, data, { ...DELIVERY_JOB, ...gather, jobId })
           }),
         )
@@ -83,7 +118,21 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
       case 'resume': {
         if (!request.resume) return
         const data: ResumeJob = { checkpointId: id, state: effect.state }
-        await this.queues.add(RESUME_QUEUE, id, effect.state, data, { ...RESUME_JOB, jobId: jobIds.resume(id) })
+        const jobId = jobIds.resume(id)
+        if (this.first?.reserveResume(Object.keys(request.resume)[0] ?? '')) {
+          inline.push({
+            kind: 'resume',
+            checkpointId: id,
+            attempt: (deps) => attemptResume(deps, { checkpointId: id, attempt: 1 }),
+            queue: async (error) => {
+              const retry: ResumeJob = { ...data, prior: 1 }
+              const delay = error instanceof TooSlow ? TOO_SLOW_RETRY_MS : resumeBackoffMs(1, this.resumeFirstDelayMs)
+              await this.queues.add(RESUME_QUEUE, id, effect.state, retry, { ...RESUME_JOB, delay, jobId })
+            },
+          })
+          return
+        }
+        await this.queues.add(RESUME_QUEUE, id, effect.state, data, { ...RESUME_JOB, jobId })
         return
       }
     }

@@ -9,6 +9,7 @@ import { startRedisServer, type RedisProcess } from './support/redis-process.js'
 import { startSmtpSink } from './support/smtp-sink.js'
 import { spawnHoldpoint, type HoldpointProcess } from './support/spawn-holdpoint.js'
 import { WebhookReceiver } from './support/webhook-receiver.js'
+import { freePort } from './support/free-port.js'
 
 const cleanup: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -64,16 +65,23 @@ describe('durability', () => {
     await eventually(async () => (await redis.hlen(`${env.HOLDPOINT_KEY_PREFIX}:outbox`)) === 0)
   })
 
-  it('sends one mail and one webhook when every outbox entry is dispatched again after its jobs completed', async () => {
+  it.each([
+    ['made inline by the committing process', {}],
+    ['queued as jobs (HOLDPOINT_INLINE_ATTEMPTS=0)', { HOLDPOINT_INLINE_ATTEMPTS: '0' }],
+  ])('sends one mail and one webhook when every outbox entry is dispatched again after its first attempts, %s, completed', async (_how, extraEnv: Record<string, string>) => {
     const sink = await startSmtpSink()
     cleanup.push(() => sink.close())
     const receiver = await webhookReceiver()
-    const hp = await holdpoint({ env: { ...sharedEnv(), SMTP_URL: sink.url, HOLDPOINT_EMAIL_FROM: 'Holdpoint <holdpoint@example.test>' } })
+    const hp = await holdpoint({ env: { ...sharedEnv(), SMTP_URL: sink.url, HOLDPOINT_EMAIL_FROM: 'Holdpoint <holdpoint@example.test>', ...extraEnv } })
     // A process killed right after adding the jobs, before clearing the outbox entry, again
     // and again: every sweep (every 2 s, entries older than 3 s) dispatches each entry anew,
     // long after its jobs completed and were removed.
     const store = hp.runtime.engine.store
     const clear = store.clearOutbox.bind(store)
+    const lease = store.leaseOutbox.bind(store)
+    // An inline attempt leases its entry away from the sweeper for a while; without the lease,
+    // the sweeper meets the entry again every sweep, as after a crash once the lease ran out.
+    store.leaseOutbox = () => Promise.resolve()
     const dispatched = new Map<string, number>()
     store.clearOutbox = (id, version) => {
       dispatched.set(`${id}|${version}`, (dispatched.get(`${id}|${version}`) ?? 0) + 1)
@@ -97,6 +105,7 @@ describe('durability', () => {
     // The answer's entry (outcome mail, resume, cancelled deadline) dispatched twice more after its jobs completed.
     await eventually(async () => dispatchesOf(final) >= 3, 15_000)
     store.clearOutbox = clear
+    store.leaseOutbox = lease
     await eventually(async () => (await hp.redis.hlen(`${hp.prefix}:outbox`)) === 0, 10_000)
     await new Promise((r) => setTimeout(r, 500))
 
@@ -135,7 +144,8 @@ describe('durability', () => {
   })
 
   it('completes a job whose worker process was SIGKILLed mid-job, after a new worker starts', async () => {
-    const env = { ...sharedEnv(), HOLDPOINT_JOB_LOCK_MS: '1000', HOLDPOINT_RESUME_FIRST_DELAY_MS: '100' }
+    // The answering process queues the resume instead of attempting it, so a worker runs it as a job.
+    const env = { ...sharedEnv(), HOLDPOINT_JOB_LOCK_MS: '1000', HOLDPOINT_RESUME_FIRST_DELAY_MS: '100', HOLDPOINT_INLINE_ATTEMPTS: '0' }
     let release: () => void = () => undefined
     const firstCallHangs = new Promise<void>((r) => (release = r))
     const receiver = await webhookReceiver(async (n) => {
@@ -158,6 +168,43 @@ describe('durability', () => {
     expect(receiver.received[1]!.headers['webhook-id']).toBe(receiver.received[0]!.headers['webhook-id'])
     await eventually(async () => (await auditKinds(api, cp.id)).includes('resumed'), 10_000)
   }, 60_000)
+
+  it('resumes once the lease runs out when the process making the first attempt inline was SIGKILLed mid-attempt', async () => {
+    const env = sharedEnv()
+    let release: () => void = () => undefined
+    const firstCallHangs = new Promise<void>((r) => (release = r))
+    const receiver = await webhookReceiver(async (n) => {
+      if (n === 1) await firstCallHangs
+      return 200
+    })
+    cleanup.push(async () => release())
+    const reader = await holdpoint({ env: { ...env, HOLDPOINT_INLINE_ATTEMPTS: '0' }, worker: false })
+    const port = await freePort()
+    const answering = spawnHoldpoint('server', { ...env, HOLDPOINT_PORT: String(port) })
+    const worker = spawnHoldpoint('worker', env)
+    cleanup.push(async () => {
+      await answering.kill()
+      await worker.kill()
+    })
+    const cp = (await reader.api('POST', '/v1/checkpoints', { task: 'kill me mid-webhook', responseSchema: approvalSchema, resume: { webhook: { url: receiver.url } } })).body
+    await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok === true, 30_000)
+    const answered = await fetch(`http://127.0.0.1:${port}/v1/checkpoints/${cp.id as string}/response`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${reader.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ response: { approved: true }, actor: 'ana' }),
+    })
+    expect(answered.status).toBe(200)
+    // The answering server's own first attempt is on the wire (no job exists); then it dies.
+    await eventually(async () => receiver.received.length === 1, 20_000)
+    expect(await reader.runtime.queues.forCheckpoint('resume', cp.id).getJob(`${cp.id}.resume`)).toBeUndefined()
+    await answering.kill()
+    // The entry stays in the outbox, leased for INLINE_LEASE_MS; then the worker's sweeper dispatches it again.
+    await eventually(async () => receiver.received.length >= 2, 40_000)
+    expect(receiver.received[1]!.headers['webhook-id']).toBe(receiver.received[0]!.headers['webhook-id'])
+    await eventually(async () => (await auditKinds(reader, cp.id)).includes('resumed'), 10_000)
+    expect((await auditKinds(reader, cp.id)).filter((k) => k === 'resumed')).toHaveLength(1)
+    await eventually(async () => (await reader.redis.hlen(`${reader.prefix}:outbox`)) === 0, 10_000)
+  }, 90_000)
 
   it('fires a deadline scheduled before every process stopped, once a worker is back', async () => {
     const env = sharedEnv()

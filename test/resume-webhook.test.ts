@@ -86,8 +86,10 @@ describe('resume webhook', () => {
   })
 
   it('stops on 410, records the final failure, and lets an operator re-drive it with the same id', async () => {
+    // The answering process's inline first attempt gets a 503 and queues the job; the job's attempt gets the 410.
+    let calls = 0
     let gone = true
-    const r = await receiver(() => (gone ? 410 : 200))
+    const r = await receiver(() => (++calls === 1 ? 503 : gone ? 410 : 200))
     const cp = await create(r.url)
     await answer(cp.id)
     const failed = await eventually(async () => {
@@ -96,14 +98,14 @@ describe('resume webhook', () => {
     })
     expect(failed.data).toMatchObject({ final: true, status: 410 })
     await new Promise((res) => setTimeout(res, 400))
-    expect(r.received).toHaveLength(1)
+    expect(r.received).toHaveLength(2)
 
     gone = false
     const redrive = await hp.api('POST', `/v1/checkpoints/${cp.id}/resume`)
     expect(redrive.status).toBe(202)
     expect(redrive.body.outcome).toBe('retried')
-    await eventually(async () => r.received.length === 2)
-    expect(r.received[1]!.headers['webhook-id']).toBe(`msg_${cp.id}`)
+    await eventually(async () => r.received.length === 3)
+    expect(r.received.map((h) => h.headers['webhook-id'])).toEqual([`msg_${cp.id}`, `msg_${cp.id}`, `msg_${cp.id}`])
     await eventually(async () => {
       const a = await hp.api('GET', `/v1/checkpoints/${cp.id}/audit`)
       return a.body.entries.some((e: { kind: string }) => e.kind === 'resumed')
@@ -112,8 +114,26 @@ describe('resume webhook', () => {
     expect(again.status).toBe(409)
     const forced = await hp.api('POST', `/v1/checkpoints/${cp.id}/resume?force=true`)
     expect(forced.status).toBe(202)
-    await eventually(async () => r.received.length === 3)
-    expect(r.received[2]!.headers['webhook-id']).toBe(`msg_${cp.id}`)
+    await eventually(async () => r.received.length === 4)
+    expect(r.received[3]!.headers['webhook-id']).toBe(`msg_${cp.id}`)
+  })
+
+  it('stops on a 410 to the inline first attempt; with no failed job, a re-drive queues one under the same id', async () => {
+    let gone = true
+    const r = await receiver(() => (gone ? 410 : 200))
+    const cp = await create(r.url)
+    await answer(cp.id)
+    await eventually(async () => {
+      const a = await hp.api('GET', `/v1/checkpoints/${cp.id}/audit`)
+      return a.body.entries.find((e: { kind: string }) => e.kind === 'resume.failed')
+    })
+    await new Promise((res) => setTimeout(res, 400))
+    expect(r.received).toHaveLength(1)
+    gone = false
+    const redrive = await hp.api('POST', `/v1/checkpoints/${cp.id}/resume`)
+    expect(redrive.body.outcome).toBe('queued')
+    await eventually(async () => r.received.length === 2)
+    expect(r.received[1]!.headers['webhook-id']).toBe(`msg_${cp.id}`)
   })
 
   it('signs with the checkpoint’s own secret when it has one', async () => {

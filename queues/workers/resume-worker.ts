@@ -1,9 +1,8 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq'
 import type { ResumeJob } from '../../plugins/job-data.js'
 import { RESUME_QUEUE } from '../../plugins/queue-names.js'
-import { resumeEventOf, resumeMessageId } from '../../resume/resume-event.js'
-import { ResumeRejected } from '../../plugins/resume-target.js'
-import { wasResumed } from '../resume-record.js'
+import { attemptResume } from '../attempts/resume-attempt.js'
+import { FinalFailure } from '../attempts/final-failure.js'
 import { RESUME_BACKOFF, resumeBackoffMs } from '../retry-policy.js'
 import { DROP_COMPLETED, workerOptions } from '../../plugins/worker-options.js'
 import { queueAt, type WorkerDeps } from './worker-deps.js'
@@ -20,34 +19,14 @@ export function createResumeWorker(deps: WorkerDeps, queue: string = RESUME_QUEU
   const log = deps.logger.child({ queue })
 
   async function processJob(job: Job<ResumeJob>): Promise<string> {
-    const cp = await engine.get(job.data.checkpointId)
-    if (!cp) return 'checkpoint gone'
-    const spec = cp.request.resume
-    if (!spec) return 'no resume target'
-    const targetName = Object.keys(spec)[0] ?? ''
-    const target = deps.resumeTargets.get(targetName)
-    if (!target) throw new UnrecoverableError(`resume target ${targetName} is not enabled`)
-    if (!job.data.force && (await wasResumed(engine.store, cp.id))) return 'already resumed'
-    const messageId = resumeMessageId(cp.id)
+    const { checkpointId, force, prior } = job.data
     try {
-      const { detail } = await target.resume(resumeEventOf(cp), spec, { messageId })
-      // The load this job began with is the note's first attempt (a changed audit reloads).
-      await engine.note(
-        cp.id,
-        { kind: 'resumed', actor: { channel: 'system', actor: targetName }, data: { target: targetName, messageId, attempt: job.attemptsMade + 1, ...detail } },
-        cp,
-      )
-      log.info({ checkpointId: cp.id, jobId: job.id, target: targetName, attempt: job.attemptsMade + 1 }, 'agent resumed')
-      return 'resumed'
+      // `prior`: attempts made before this job existed (the committing process's inline one).
+      const outcome = await attemptResume(deps, { checkpointId, attempt: (prior ?? 0) + job.attemptsMade + 1, force: force === true })
+      if (outcome === 'resumed') log.info({ checkpointId, jobId: job.id, attempt: (prior ?? 0) + job.attemptsMade + 1 }, 'agent resumed')
+      return outcome
     } catch (error) {
-      if (error instanceof ResumeRejected) {
-        await engine.note(cp.id, {
-          kind: 'resume.failed',
-          actor: { channel: 'system', actor: targetName },
-          data: { target: targetName, messageId, final: true, reason: error.message, ...error.detail },
-        }, cp)
-        throw new UnrecoverableError(error.message)
-      }
+      if (error instanceof FinalFailure) throw new UnrecoverableError(error.message)
       throw error
     }
   }
@@ -71,7 +50,7 @@ export function createResumeWorker(deps: WorkerDeps, queue: string = RESUME_QUEU
         .note(job.data.checkpointId, {
           kind: 'resume.failed',
           actor: { channel: 'system', actor: 'resume' },
-          data: { final: true, attempts: job.attemptsMade, reason: error.message, redrive: `POST /v1/checkpoints/${job.data.checkpointId}/resume` },
+          data: { final: true, attempts: (job.data.prior ?? 0) + job.attemptsMade, reason: error.message, redrive: `POST /v1/checkpoints/${job.data.checkpointId}/resume` },
         })
         .catch((e: unknown) => log.error({ err: e, checkpointId: job.data.checkpointId }, 'could not audit a failed resume'))
     }
