@@ -35,6 +35,11 @@ export interface Channel {
   deliverBatch?(batch: BatchDelivery): Promise<void>
   /** Nudges a recipient who has the request (threaded where the channel allows); defaults to `update`. */
   remind?(ctx: DeliveryContext): Promise<void>
+  /**
+   * The delivery is recorded (`delivered` is in the audit, and a later `deliver` for this
+   * recipient stops there): state kept only to make `deliver` safe to repeat can go. Best effort.
+   */
+  delivered?(ctx: DeliveryContext): Promise<void>
 }
 
 /** A failure that retrying cannot fix (a rejected address, a revoked token). */

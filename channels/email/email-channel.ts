@@ -39,7 +39,7 @@ export function addressOf(recipient: string): string {
 }
 
 /** `remind` is optional on Channel; it is declared here so the email channel has it either way. */
-export type EmailChannel = Channel & { remind(ctx: DeliveryContext): Promise<void>; deliverBatch(delivery: BatchDelivery): Promise<void> }
+export type EmailChannel = Channel & { remind(ctx: DeliveryContext): Promise<void>; deliverBatch(delivery: BatchDelivery): Promise<void>; delivered(ctx: DeliveryContext): Promise<void> }
 
 export function createEmailChannel(deps: EmailChannelDeps): EmailChannel {
   /**
@@ -52,7 +52,9 @@ export function createEmailChannel(deps: EmailChannelDeps): EmailChannel {
    * Sends unless the mark says it went. The mark lasts as long as a link in the mail (the
    * deadline and a day, linkTtlSeconds): a later job of the same checkpoint still finds it (a
    * verdict mail is asked for again by every update until the next verdict), and after that
-   * no job of the checkpoint would send it again.
+   * no job of the checkpoint would send it again. The request's mark goes once its delivery is
+   * recorded (`delivered`), which then stops every later `deliver` by itself: a pending
+   * checkpoint keeps no mark (about 100 bytes of Redis each).
    */
   async function sendOnce(checkpointId: string, expiresAt: string, headers: ThreadHeaders, send: () => Promise<void>): Promise<void> {
     const key = sentKey(checkpointId, headers)
@@ -78,6 +80,10 @@ export function createEmailChannel(deps: EmailChannelDeps): EmailChannel {
         const links = await linksFor(deps, ctx.checkpoint, to)
         await deps.mailer.send({ to, ...composeRequestMail(ctx.checkpoint, links), ...headers, ...(await replyTo(ctx.checkpoint, to)) })
       })
+    },
+    async delivered(ctx: DeliveryContext) {
+      const to = addressOf(ctx.recipient)
+      await deps.redis.del(sentKey(ctx.checkpoint.id, threadHeaders(ctx.checkpoint.id, to, deps.domain, 'request')))
     },
     async deliverBatch(delivery: BatchDelivery) {
       const to = addressOf(delivery.recipient)

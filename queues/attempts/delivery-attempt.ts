@@ -31,6 +31,8 @@ export async function attemptDelivery(deps: AttemptDeps, order: DeliveryOrder, l
   if (kind !== 'update' && isTerminal(cp.state)) return `skipped: already ${cp.state}`
   const channel = deps.channels.get(channelName)
   if (!channel) throw new FinalFailure(`channel ${channelName} is not enabled in this process`)
+  // For a channel that drops its own mark once the delivery is recorded, the record is the mark.
+  if (kind === 'deliver' && channel.delivered && cp.persisted.context.deliveredTo.includes(recipient)) return 'skipped: already delivered'
   const ctx = { checkpoint: toView(cp, deps.publicUrl), recipient, deliveryId }
   try {
     if (kind === 'update') {
@@ -60,5 +62,7 @@ export async function attemptDelivery(deps: AttemptDeps, order: DeliveryOrder, l
   } catch (error) {
     if (!(error instanceof EventRefused)) throw error
   }
+  // A mark left behind lapses on its own; failing here must not send the message again.
+  await channel.delivered?.(ctx).catch(() => undefined)
   return 'delivered'
 }

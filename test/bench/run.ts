@@ -6,10 +6,17 @@
  * figure is printed as a ratio to its baseline, because absolute numbers on a shared machine
  * mean little. Writes bench-results/latest.json and latest.md.
  *
- *   npm run bench                 # quick: ~1 minute
- *   npm run bench -- --full       # more lifecycles, 100k pending checkpoints for memory
+ * Then what a lifecycle costs Redis (test/bench/redis-cost.ts: commands by group, bytes per
+ * pending checkpoint by key pattern, idle commands per process) and the cluster stage (one
+ * node vs a 3-master Redis Cluster, test/bench/cluster-stage.ts).
+ *
+ *   npm run bench                       # quick: about 8 minutes
+ *   npm run bench -- --full             # more lifecycles, 100k pending checkpoints for memory
+ *   npm run bench -- --before <git ref> # also builds <ref> and runs it side by side with this
+ *                                       # checkout (4 and 32 in flight, commands, memory)
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, symlinkSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
@@ -24,11 +31,17 @@ import { verifyWebhook } from '../../sdk/webhook.js'
 import { freePort } from '../support/free-port.js'
 import { startRedisServer } from '../support/redis-process.js'
 import { Progress, runPool, summarize, type Summary } from './stats.js'
+import { idleCost, idleMarkdown, lifecycleCost, lifecycleMarkdown, memoryCost, memoryMarkdown } from './redis-cost.js'
+import { clusterStage, clusterStageMarkdown } from './cluster-stage.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const full = process.argv.includes('--full')
 const LIFECYCLES = full ? 3000 : 600
-const CONCURRENCIES = [1, 8, 32, 64]
+const CONCURRENCIES = [1, 4, 8, 32, 64]
+const beforeRef = (() => {
+  const i = process.argv.indexOf('--before')
+  return i >= 0 ? process.argv[i + 1] : undefined
+})()
 const PENDING_STAGES = full ? [1_000, 10_000, 100_000] : [1_000, 10_000]
 const PENDING_FOR_MEMORY = PENDING_STAGES.at(-1)!
 const approval = { type: 'object', properties: { approved: { type: 'boolean' } }, required: ['approved'] }
@@ -123,9 +136,121 @@ async function drive(label: string, base: string, token: string, receiver: Recei
   }
 }
 
-function spawnProcess(args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+function spawnProcess(args: string[], env: Record<string, string>, cwd = root): ChildProcess {
+  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
   return child
+}
+
+/** A worktree of `ref`, built, sharing this checkout's node_modules: the "before" side of a comparison. */
+function buildAt(ref: string): string {
+  const sha = execFileSync('git', ['rev-parse', '--short', ref], { cwd: root }).toString().trim()
+  const dir = `/tmp/hp-bench-before-${sha}`
+  if (!existsSync(dir)) execFileSync('git', ['worktree', 'add', '--detach', dir, sha], { cwd: root, stdio: 'ignore' })
+  if (!existsSync(`${dir}/node_modules`)) symlinkSync(`${root}node_modules`, `${dir}/node_modules`)
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: dir, stdio: 'inherit' })
+  if (build.status !== 0) throw new Error(`build of ${ref} failed`)
+  return dir
+}
+
+interface Target {
+  label: string
+  base: string
+  redisUrl: string
+  admin: Redis
+  stop(): Promise<void>
+}
+
+/** One compiled Holdpoint (server + worker, one process) on a Redis of its own, as the README runs it. */
+async function startTarget(label: string, dir: string, token: string, secret: string): Promise<Target> {
+  const redis = await startRedisServer({ appendonly: true, appendfsync: 'everysec' })
+  const port = await freePort()
+  const child = spawnProcess(['dist/ops/start.js'], {
+    NODE_ENV: 'production',
+    REDIS_URL: redis.url,
+    HOLDPOINT_PORT: String(port),
+    HOLDPOINT_API_TOKENS: `bench:${token}`,
+    HOLDPOINT_WEBHOOK_SECRET: secret,
+    HOLDPOINT_SECRET_KEYS: `b1:${randomBytes(32).toString('base64')}`,
+    HOLDPOINT_LOG_LEVEL: 'warn',
+    // Measure Holdpoint, not the per-token rate limit (one more EVAL per request when on).
+    HOLDPOINT_RATE_LIMIT_API: '0',
+    HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS: 'true',
+    // Finished checkpoints stay for 30 days by default anyway; the bench measures lifecycles, not archiving.
+    HOLDPOINT_ARCHIVE: 'off',
+  }, dir)
+  const base = `http://127.0.0.1:${port}`
+  await waitHttp(`${base}/healthz`)
+  const admin = new Redis(redis.url)
+  return {
+    label,
+    base,
+    redisUrl: redis.url,
+    admin,
+    async stop() {
+      child.kill('SIGTERM')
+      admin.disconnect()
+      await new Promise((r) => setTimeout(r, 500))
+      await redis.stop()
+    },
+  }
+}
+
+const usedMemory = async (admin: Redis) => Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1])
+
+interface SideBySide {
+  concurrency: number
+  before: LoadResult & { commandsPerLifecycle: number }
+  after: LoadResult & { commandsPerLifecycle: number }
+}
+
+/**
+ * The same driver against `before` and `after`, interleaved so both meet the same machine:
+ * lifecycles/s and latencies at each concurrency, commands per lifecycle, bytes per pending.
+ */
+async function compare(before: Target, after: Target, token: string, receiver: Receiver, pending: number) {
+  const rows: SideBySide[] = []
+  for (const t of [before, after]) await drive(`${t.label}: warm-up`, t.base, token, receiver, 8, 100)
+  for (const c of [4, 32]) {
+    const one = async (t: Target) => {
+      const calls = await commandStats(t.admin)
+      const load = await drive(`${t.label}`, t.base, token, receiver, c, LIFECYCLES)
+      await new Promise((r) => setTimeout(r, 500))
+      return { ...load, commandsPerLifecycle: Math.round(((await commandStats(t.admin)) - calls) / LIFECYCLES) }
+    }
+    const b = await one(before)
+    const a = await one(after)
+    rows.push({ concurrency: c, before: b, after: a })
+  }
+  const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+  const payload = { note: 'x'.repeat(180), amountUsd: 250 }
+  const memory: Record<string, number> = {}
+  for (const t of [before, after]) {
+    await drained(t.admin)
+    const start = await usedMemory(t.admin)
+    await runPool(pending, 64, async () => {
+      const res = await fetch(`${t.base}/v1/checkpoints`, { method: 'POST', headers: auth, body: JSON.stringify({ task: 'Pending', payload, responseSchema: approval }) })
+      if (res.status !== 201) throw new Error(`create answered ${res.status}`)
+      await res.arrayBuffer()
+    }, new Progress(`${t.label}: ${pending} pending`, pending))
+    await drained(t.admin)
+    await new Promise((r) => setTimeout(r, 1000))
+    memory[t.label] = Math.round(((await usedMemory(t.admin)) - start) / pending)
+  }
+  return { rows, bytesPerPending: { before: memory[before.label]!, after: memory[after.label]! } }
+}
+
+function compareMarkdown(ref: string, c: Awaited<ReturnType<typeof compare>>, pending: number): string {
+  const f = (l: LoadResult) => `${l.lifecyclesPerSecond}`
+  const lat = (s: Summary) => `${s.p50} / ${s.p99}`
+  return [
+    `Before (\`${ref}\`) and after (this checkout), same driver, same run, interleaved; webhook resume, dashboard only (the load stage's lifecycle):`,
+    '',
+    '| in flight | lifecycles/s before → after | answer → webhook p50 / p99 (ms) before | after | Redis commands per lifecycle before → after |',
+    '|---:|---|---|---|---|',
+    ...c.rows.map((r) => `| ${r.concurrency} | ${f(r.before)} → ${f(r.after)} | ${lat(r.before.answerToWebhook)} | ${lat(r.after.answerToWebhook)} | ${r.before.commandsPerLifecycle} → ${r.after.commandsPerLifecycle} |`),
+    '',
+    `Redis per pending checkpoint (${pending} pending, 200-byte payloads, used_memory): ${c.bytesPerPending.before} B before → ${c.bytesPerPending.after} B after.`,
+  ].join('\n')
 }
 
 async function waitHttp(url: string): Promise<void> {
@@ -188,32 +313,22 @@ async function commandStats(redis: Redis): Promise<number> {
 async function main(): Promise<void> {
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' })
   if (build.status !== 0) throw new Error('build failed')
-  const redis = await startRedisServer({ appendonly: true, appendfsync: 'everysec' })
-  const admin = new Redis(redis.url)
   const receiver = await startReceiver()
   const token = randomBytes(24).toString('base64url')
   const secret = `whsec_${randomBytes(32).toString('base64')}`
-  const hpPort = await freePort()
   const memPort = await freePort()
-  const holdpoint = spawnProcess(['dist/ops/start.js'], {
-    NODE_ENV: 'production',
-    REDIS_URL: redis.url,
-    HOLDPOINT_PORT: String(hpPort),
-    HOLDPOINT_API_TOKENS: `bench:${token}`,
-    HOLDPOINT_WEBHOOK_SECRET: secret,
-    HOLDPOINT_SECRET_KEYS: `b1:${randomBytes(32).toString('base64')}`,
-    HOLDPOINT_LOG_LEVEL: 'warn',
-    // Measure Holdpoint, not the per-token rate limit (one more EVAL per request when on).
-    HOLDPOINT_RATE_LIMIT_API: '0',
-    HOLDPOINT_ALLOW_PRIVATE_WEBHOOKS: 'true',
-    // Finished checkpoints stay for 30 days by default anyway; the bench measures lifecycles, not archiving.
-    HOLDPOINT_ARCHIVE: 'off',
-  })
+  const target = await startTarget('after', root, token, secret)
   const inMemory = spawnProcess(['--import', 'tsx', 'test/bench/in-memory-server.ts'], { PORT: String(memPort), TOKEN: token, SECRET: secret })
-  const hpBase = `http://127.0.0.1:${hpPort}`
+  const hpBase = target.base
   const memBase = `http://127.0.0.1:${memPort}`
+  let stopped = false
+  const stopMain = async () => {
+    if (stopped) return
+    stopped = true
+    inMemory.kill('SIGTERM')
+    await target.stop()
+  }
   try {
-    await waitHttp(`${hpBase}/healthz`)
     await waitHttp(`${memBase}/`)
 
     // Warm-up (JIT, connection pools, script cache) is not measured.
@@ -222,24 +337,24 @@ async function main(): Promise<void> {
     if (!sample) throw new Error('no webhook received during warm-up')
     await verifyWebhook({ secret, headers: sample.headers, body: sample.body })
 
-    const bullmq = await bullmqBaseline(redis.url, full ? 20_000 : 5_000)
+    const bullmq = await bullmqBaseline(target.redisUrl, full ? 20_000 : 5_000)
     const rows: Array<{ concurrency: number; holdpoint: LoadResult; ceiling: LoadResult }> = []
     let commandsPerLifecycle = 0
     for (const c of CONCURRENCIES) {
       const count = c === 1 ? Math.min(200, LIFECYCLES) : LIFECYCLES
       const ceiling = await drive('in-memory ceiling', memBase, token, receiver, c, count)
-      const before = await commandStats(admin)
+      const before = await commandStats(target.admin)
       const hp = await drive('holdpoint', hpBase, token, receiver, c, count)
       // Let the resume jobs' own bookkeeping land before reading the counter.
       await new Promise((r) => setTimeout(r, 500))
-      if (c === 32) commandsPerLifecycle = Math.round(((await commandStats(admin)) - before) / count)
+      if (c === 32) commandsPerLifecycle = Math.round(((await commandStats(target.admin)) - before) / count)
       rows.push({ concurrency: c, holdpoint: hp, ceiling })
     }
 
     // Growing the pending set (200-byte payloads, 24 h deadlines, so each is also a pending
     // timer): at each size, create and answer latency at concurrency 1, and how late 100
     // short deadlines fire among all those timers.
-    const memBefore = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1])
+    const memBefore = Number(/used_memory:(\d+)/.exec(await target.admin.info('memory'))?.[1])
     const payload = { note: 'x'.repeat(180), amountUsd: 250 }
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
     const createOne = async (extra: Record<string, unknown> = {}) => {
@@ -249,13 +364,13 @@ async function main(): Promise<void> {
     }
     const pendingRows: Array<{ pending: number; create: Summary; answer: Summary; timerLateness: Summary; bytesPerPending: number }> = []
     let pending = 0
-    for (const target of PENDING_STAGES) {
-      await runPool(target - pending, 64, async () => void (await createOne()), new Progress(`pending checkpoints → ${target}`, target - pending))
-      pending = target
+    for (const stage of PENDING_STAGES) {
+      await runPool(stage - pending, 64, async () => void (await createOne()), new Progress(`pending checkpoints → ${stage}`, stage - pending))
+      pending = stage
       // Measure a settled system, not one still working off the burst of creates.
-      await drained(admin)
+      await drained(target.admin)
       await new Promise((r) => setTimeout(r, 1000))
-      const bytesPerPending = Math.round((Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]) - memBefore) / pending)
+      const bytesPerPending = Math.round((Number(/used_memory:(\d+)/.exec(await target.admin.info('memory'))?.[1]) - memBefore) / pending)
       const createMs: number[] = []
       const answerMs: number[] = []
       for (let i = 0; i < 100; i++) {
@@ -284,6 +399,26 @@ async function main(): Promise<void> {
       process.stderr.write(`pending ${pending}: create p50 ${pendingRows.at(-1)!.create.p50} ms, timer lateness p99 ${pendingRows.at(-1)!.timerLateness.p99} ms\n`)
     }
     const bytesPerPending = pendingRows.at(-1)!.bytesPerPending
+    // The remaining stages start their own Redis and Holdpoint: stop these so they do not share the cores.
+    await stopMain()
+
+    // What the refund example costs Redis, each on a redis-server with nothing else on it.
+    const lifecycleRedis = await lifecycleCost(full ? 50 : 20)
+    const memoryRedis = await memoryCost(full ? 10_000 : 2_000)
+    const idleRedis = await idleCost(full ? 30 : 15)
+    const cluster = await clusterStage(full ? 1000 : 300, 32)
+    let comparison: Awaited<ReturnType<typeof compare>> | null = null
+    const comparisonPending = full ? 10_000 : 5_000
+    if (beforeRef) {
+      const before = await startTarget('before', buildAt(beforeRef), token, secret)
+      const after = await startTarget('after', root, token, secret)
+      try {
+        comparison = await compare(before, after, token, receiver, comparisonPending)
+      } finally {
+        await before.stop()
+        await after.stop()
+      }
+    }
 
     const result = {
       date: new Date().toISOString(),
@@ -303,7 +438,11 @@ async function main(): Promise<void> {
       redisBytesPerPendingCheckpoint: bytesPerPending,
       pendingCheckpointsMeasured: PENDING_FOR_MEMORY,
       underPendingLoad: pendingRows,
+      refundExample: { lifecycle: lifecycleRedis, memory: memoryRedis, idle: idleRedis },
+      cluster,
+      ...(comparison && beforeRef && { comparison: { before: beforeRef, ...comparison } }),
     }
+    const at32 = result.load.find((l) => l.concurrency === 32)
     const md = [
       `Measured ${result.date} (${result.mode}) on ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}; Redis 7 with AOF everysec on the same machine.`,
       '',
@@ -321,18 +460,29 @@ async function main(): Promise<void> {
       '| pending checkpoints (= pending timers) | create p50 / p99 (ms) | answer p50 / p99 (ms) | timer lateness p50 / p99 / max (ms) | Redis bytes per pending |',
       '|---:|---|---|---|---:|',
       ...pendingRows.map((r) => `| ${r.pending} | ${r.create.p50} / ${r.create.p99} | ${r.answer.p50} / ${r.answer.p99} | ${r.timerLateness.p50} / ${r.timerLateness.p99} / ${r.timerLateness.max} | ${r.bytesPerPending} |`),
+      '',
+      `At 32 in flight Holdpoint runs **${at32?.ratioToCeiling ?? '?'}×** the in-memory ceiling's lifecycles/s.`,
+      '',
+      '### What the refund example costs Redis',
+      '',
+      lifecycleMarkdown(lifecycleRedis),
+      '',
+      memoryMarkdown(memoryRedis),
+      '',
+      idleMarkdown(idleRedis),
+      '',
+      '### Cluster stage',
+      '',
+      clusterStageMarkdown(cluster),
+      ...(comparison && beforeRef ? ['', '### Before and after', '', compareMarkdown(beforeRef, comparison, comparisonPending)] : []),
     ].join('\n')
     await mkdir(`${root}bench-results`, { recursive: true })
     await writeFile(`${root}bench-results/latest.json`, JSON.stringify(result, null, 2) + '\n')
     await writeFile(`${root}bench-results/latest.md`, md + '\n')
     process.stdout.write(`\n${md}\n\nWrote bench-results/latest.json and bench-results/latest.md\n`)
   } finally {
-    holdpoint.kill('SIGTERM')
-    inMemory.kill('SIGTERM')
+    await stopMain()
     await receiver.close()
-    admin.disconnect()
-    await new Promise((r) => setTimeout(r, 500))
-    await redis.stop()
   }
 }
 

@@ -53,6 +53,8 @@ describe('inline first attempts', () => {
     expect(created.status).toBe(201)
     const id = created.body.id as string
     await eventually(async () => (await hp.api('GET', `/v1/checkpoints/${id}`)).body.state === 'delivered')
+    // The recorded delivery stands for the request mail's sent-mark: a pending checkpoint keeps none.
+    await eventually(async () => (await hp.redis.keys(`${hp.prefix}:email:sent:${id}.*`)).length === 0)
     expect((await hp.api('POST', `/v1/checkpoints/${id}/response`, { response: { approved: true }, actor: 'ana' })).status).toBe(200)
     await eventually(async () => hook.received.length === 1 && sink.to('ana@example.com').length === 2)
     await eventually(async () => (await audit(hp, id)).some((e) => e.kind === 'resumed'))

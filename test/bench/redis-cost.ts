@@ -5,14 +5,18 @@
  * script counted, as INFO commandstats does); bytes per pending checkpoint by key pattern;
  * and idle commands per second of a server+worker process and of a worker-only process.
  *
- *   npx tsx test/queues/redis-cost.ts            # all three
- *   npx tsx test/queues/redis-cost.ts lifecycle  # or: memory, idle
+ * `npm run bench` runs all three (test/bench/run.ts); alone:
+ *
+ *   npx tsx test/bench/redis-cost.ts            # all three
+ *   npx tsx test/bench/redis-cost.ts lifecycle  # or: memory, idle
+ *   DETAIL=1 npx tsx test/bench/redis-cost.ts lifecycle   # every command inside every script
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { loadConfig, type ResolvedConfig } from '../../ops/config.js'
 import { createLogger } from '../../ops/logger.js'
@@ -179,14 +183,18 @@ async function monitored(url: string, queues: readonly string[], run: () => Prom
   return { tally, total, ms }
 }
 
-function printTally(title: string, tally: Tally, per: number): void {
-  const rows = [...tally.entries()].sort((a, b) => b[1] - a[1])
-  const sum = (prefix: string) => rows.filter(([k]) => k.startsWith(prefix)).reduce((s, [, n]) => s + n, 0) / per
-  process.stdout.write(`\n${title}: ${(sum('') ).toFixed(1)} commands per lifecycle (BullMQ ${sum('bullmq').toFixed(1)}, Holdpoint ${sum('holdpoint').toFixed(1)})\n`)
-  for (const [k, n] of rows) process.stdout.write(`  ${(n / per).toFixed(1).padStart(7)}  ${k}\n`)
+export interface LifecycleCost {
+  lifecycles: number
+  /** commandstats over the run, less what the same span of idling costs. */
+  perLifecycle: number
+  /** MONITOR, by group (idle not taken out): BullMQ's scripts and commands, Holdpoint's own. */
+  bullmq: number
+  holdpoint: number
+  groups: Array<[string, number]>
 }
 
-async function measureLifecycle(): Promise<void> {
+/** Commands per full lifecycle of the refund example (create → email → delivered → answer → outcome mail → webhook). */
+export async function lifecycleCost(n = 20): Promise<LifecycleCost> {
   const e = await environment()
   const hp = await holdpoint(e, { server: true, worker: true })
   const admin = new Redis(e.redis.url)
@@ -195,9 +203,8 @@ async function measureLifecycle(): Promise<void> {
     // Warm-up: scripts loaded, connections open, JIT.
     for (let i = 0; i < 3; i++) await lifecycle(e, hp)
     await sleep(500)
-    const n = 20
     const before = await commandCalls(admin)
-    const { tally, total, ms } = await monitored(e.redis.url, queues, async () => {
+    const { tally, ms } = await monitored(e.redis.url, queues, async () => {
       for (let i = 0; i < n; i++) await lifecycle(e, hp)
     })
     const during = (await commandCalls(admin)) - before
@@ -205,9 +212,9 @@ async function measureLifecycle(): Promise<void> {
     const idleBefore = await commandCalls(admin)
     await sleep(ms)
     const idle = (await commandCalls(admin)) - idleBefore - 1
-    process.stdout.write(`\n${n} lifecycles in ${Math.round(ms)} ms: ${total} commands by MONITOR, ${during} by commandstats; idle over the same span ${idle}\n`)
-    process.stdout.write(`per lifecycle: ${((during - idle) / n).toFixed(1)} commands (commandstats, idle taken out)\n`)
-    printTally('by group (MONITOR, idle not taken out)', tally, n)
+    const rows = [...tally.entries()].sort((x, y) => y[1] - x[1]).map(([k, v]): [string, number] => [k, round1(v / n)])
+    const sum = (prefix: string) => round1(rows.filter(([k]) => k.startsWith(prefix)).reduce((t, [, v]) => t + v, 0))
+    return { lifecycles: n, perLifecycle: round1((during - idle) / n), bullmq: sum('bullmq'), holdpoint: sum('holdpoint'), groups: rows }
   } finally {
     admin.disconnect()
     await hp.runtime.close()
@@ -215,12 +222,22 @@ async function measureLifecycle(): Promise<void> {
   }
 }
 
+const round1 = (x: number) => Math.round(x * 10) / 10
+
+export interface MemoryCost {
+  pending: number
+  /** INFO used_memory before and after, per pending checkpoint (includes fixed costs: scripts, dict growth). */
+  usedMemoryPerPending: number
+  /** MEMORY USAGE of every key that changed, by key pattern, per pending checkpoint. */
+  byPatternPerPending: number
+  byPattern: Array<[string, number]>
+}
+
 /** Bytes per pending checkpoint by key pattern, from MEMORY USAGE of every key. */
-async function measureMemory(): Promise<void> {
+export async function memoryCost(n = 2000): Promise<MemoryCost> {
   const e = await environment()
   const hp = await holdpoint(e, { server: true, worker: true })
   const admin = new Redis(e.redis.url)
-  const n = 500
   try {
     for (let i = 0; i < 3; i++) await lifecycle(e, hp)
     await sleep(1500)
@@ -251,14 +268,13 @@ async function measureMemory(): Promise<void> {
       } else pattern = rest.replace(/cp_[A-Za-z0-9_-]+/g, '<id>').replace(/\{[^}]*\}/g, '{…}').replace(/<[^>]*@[^>]*>/g, '<message id>').replace(/(<id>)\.[\w-]+$/, '$1.<hash>')
       add(byPattern, pattern, delta)
     }
-    const rows = [...byPattern.entries()].sort((a, b) => b[1] - a[1])
-    const total = rows.reduce((s, [, v]) => s + v, 0)
-    process.stdout.write(`\n${n} pending checkpoints (dashboard + email, delivered, 24 h deadline): used_memory +${Math.round((usedAfter - usedBefore) / n)} B each, MEMORY USAGE by key pattern +${Math.round(total / n)} B each\n`)
-    for (const [k, v] of rows) process.stdout.write(`  ${String(Math.round(v / n)).padStart(6)}  ${k}\n`)
-    const oneTimer = (await admin.zrange(`${PREFIX}:timers:delayed`, 0, 0)).map((id) => `${PREFIX}:timers:${id}`)[0]
-    if (oneTimer) {
-      const fields = (await admin.hgetall(oneTimer))
-      process.stdout.write(`\na timer job (${oneTimer.length} B id): ${Object.entries(fields).map(([f, v]) => `${f}=${v.length}`).join(' ')}\n  data ${fields.data}\n  opts ${JSON.stringify(fields.opts)}\n`)
+    const rows = [...byPattern.entries()].sort((x, y) => y[1] - x[1])
+    const total = rows.reduce((t, [, v]) => t + v, 0)
+    return {
+      pending: n,
+      usedMemoryPerPending: Math.round((usedAfter - usedBefore) / n),
+      byPatternPerPending: Math.round(total / n),
+      byPattern: rows.map(([k, v]): [string, number] => [k, Math.round(v / n)]).filter(([, v]) => v !== 0),
     }
   } finally {
     admin.disconnect()
@@ -267,8 +283,15 @@ async function measureMemory(): Promise<void> {
   }
 }
 
-async function measureIdle(): Promise<void> {
-  const seconds = 30
+export interface IdleCost {
+  role: string
+  commandsPerSecond: number
+  groups: Array<[string, number]>
+}
+
+/** Commands per second of an idle process (a pending deadline waiting), for each role. */
+export async function idleCost(seconds = 30): Promise<IdleCost[]> {
+  const out: IdleCost[] = []
   for (const role of [
     { name: 'server+worker', server: true, worker: true },
     { name: 'worker only', server: false, worker: true },
@@ -284,18 +307,51 @@ async function measureIdle(): Promise<void> {
       const before = await commandCalls(admin)
       const { tally } = await monitored(e.redis.url, queueNames(PLUGINS), async () => void (await sleep(seconds * 1000)))
       const calls = (await commandCalls(admin)) - before - 1
-      process.stdout.write(`\nidle ${role.name}: ${(calls / seconds).toFixed(2)} commands/s over ${seconds} s\n`)
-      for (const [k, v] of [...tally.entries()].sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${(v / seconds).toFixed(2).padStart(6)}/s  ${k}\n`)
+      const groups = [...tally.entries()].sort((x, y) => y[1] - x[1]).map(([k, v]): [string, number] => [k, Math.round((v / seconds) * 100) / 100])
+      out.push({ role: role.name, commandsPerSecond: Math.round((calls / seconds) * 100) / 100, groups })
     } finally {
       admin.disconnect()
       await hp.runtime.close()
       await e.close()
     }
   }
+  return out
 }
 
-const which = process.argv[2]
-if (!which || which === 'lifecycle') await measureLifecycle()
-if (!which || which === 'memory') await measureMemory()
-if (!which || which === 'idle') await measureIdle()
-process.exit(0)
+export function lifecycleMarkdown(c: LifecycleCost): string {
+  return [
+    `Redis commands per full lifecycle of the refund example (dashboard + email, webhook resume; every command inside a script counted, as INFO commandstats does): **${c.perLifecycle}** (${c.lifecycles} lifecycles; by MONITOR: BullMQ ${c.bullmq}, Holdpoint ${c.holdpoint}).`,
+    '',
+    '| commands per lifecycle | group |',
+    '|---:|---|',
+    ...c.groups.filter(([, v]) => v >= 0.5).map(([k, v]) => `| ${v} | ${k} |`),
+  ].join('\n')
+}
+
+export function memoryMarkdown(m: MemoryCost): string {
+  return [
+    `Redis per pending checkpoint of the refund example (dashboard + email, delivered, 24 h deadline; ${m.pending} pending, default-configured redis-server): **${m.byPatternPerPending} B** by MEMORY USAGE of every key; ${m.usedMemoryPerPending} B by used_memory (which also counts fixed costs: script cache, hash table growth).`,
+    '',
+    '| bytes per pending | key pattern |',
+    '|---:|---|',
+    ...m.byPattern.map(([k, v]) => `| ${v} | \`${k}\` |`),
+  ].join('\n')
+}
+
+export function idleMarkdown(rows: readonly IdleCost[]): string {
+  return [
+    'Idle Redis commands per second, per process (one pending checkpoint waiting):',
+    '',
+    '| process | commands/s | mostly |',
+    '|---|---:|---|',
+    ...rows.map((r) => `| ${r.role} | ${r.commandsPerSecond} | ${r.groups.slice(0, 3).map(([k, v]) => `${k} ${v}`).join(', ')} |`),
+  ].join('\n')
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const which = process.argv[2]
+  if (!which || which === 'lifecycle') process.stdout.write(`\n${lifecycleMarkdown(await lifecycleCost())}\n`)
+  if (!which || which === 'memory') process.stdout.write(`\n${memoryMarkdown(await memoryCost(Number(process.argv[3] ?? 2000)))}\n`)
+  if (!which || which === 'idle') process.stdout.write(`\n${idleMarkdown(await idleCost())}\n`)
+  process.exit(0)
+}
