@@ -308,9 +308,9 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
     channels,
     url,
     async close() {
-      for (const close of closers) await close()
-      // What is still in flight after this stays in the outbox for the sweeper.
+      // Before the channels close: what a request or job commits from here on is queued.
       await firstAttempts.drain(5_000)
+      for (const close of closers) await close()
       await queues.close()
       await Promise.all([closeClient(redis), closeClient(bullConnection)])
     },

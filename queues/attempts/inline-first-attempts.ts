@@ -43,6 +43,7 @@ export class TooSlow extends Error {
 export class InlineFirstAttempts {
   private deps: AttemptDeps | null = null
   private reserved = 0
+  private stopped = false
   private readonly running = new Set<Promise<void>>()
 
   constructor(
@@ -67,7 +68,7 @@ export class InlineFirstAttempts {
   }
 
   private reserve(): boolean {
-    if (this.reserved >= this.limit) return false
+    if (this.stopped || this.reserved >= this.limit) return false
     this.reserved++
     return true
   }
@@ -87,8 +88,12 @@ export class InlineFirstAttempts {
     return all
   }
 
-  /** Waits for attempts in flight (shutdown); what is still running after `timeoutMs` is left to the sweeper. */
+  /**
+   * Shutdown: takes no new attempts (their effects become jobs at once) and waits for those in
+   * flight; what is still running after `timeoutMs` is left to the sweeper.
+   */
   async drain(timeoutMs: number): Promise<void> {
+    this.stopped = true
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))
     await Promise.race([Promise.allSettled([...this.running]), timeout])

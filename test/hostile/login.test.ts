@@ -26,6 +26,7 @@ afterAll(async () => {
 describe('sign-in throttling', () => {
   it('30 concurrent wrong passwords: only the allowance reaches the password check; the right one works after the wait', async () => {
     const before = passwordCheckCount.value
+    const burstStarted = Date.now()
     const replies = await Promise.all(Array.from({ length: 30 }, () => new DashClient(hp.url).login(ANA, 'wrong password!!')))
     const checks = passwordCheckCount.value - before
     const statuses = replies.map((r) => r.status)
@@ -35,10 +36,20 @@ describe('sign-in throttling', () => {
     const waits = replies.filter((r) => r.status === 429).map((r) => Number(r.headers.get('retry-after')))
     expect(waits.every((w) => w >= 1 && w <= 2)).toBe(true)
 
-    // Still inside the wait: even the right password is refused, and no hash is computed.
+    // Still inside the wait: even the right password is refused, and no hash is computed. (On
+    // a machine so loaded that the burst itself outlasted the wait, the wait is over: then the
+    // right password may pass, but only then.)
     const early = passwordCheckCount.value
-    expect((await new DashClient(hp.url).login(ANA, PASSWORD)).status).toBe(429)
-    expect(passwordCheckCount.value).toBe(early)
+    const rightTooSoon = await new DashClient(hp.url).login(ANA, PASSWORD)
+    if (Date.now() - burstStarted < Math.min(...waits) * 1000) {
+      expect(rightTooSoon.status).toBe(429)
+      expect(passwordCheckCount.value).toBe(early)
+    } else if (rightTooSoon.status === 200) {
+      // The wait was over and the owner is in; a success clears the counters, so the growing
+      // waits below cannot be seen in this run. The next slip is a plain 401.
+      expect((await new DashClient(hp.url).login(ANA, 'wrong password!!')).status).toBe(401)
+      return
+    } else expect(rightTooSoon.status).toBe(429)
 
     // The wait grows with each failure past the allowance: 1 s, then 2 s.
     await sleep(Math.max(...waits) * 1000 + 100)

@@ -66,24 +66,30 @@ describe('/metrics', () => {
     const failing = (await hp.api('POST', '/v1/checkpoints', { task: 'nobody hears', responseSchema: approvalSchema, notify: ['telegram:42'] })).body
     await eventually(async () => (await hp.api('GET', `/v1/checkpoints/${failing.id}/audit`)).body.entries.some((e: { kind: string }) => e.kind === 'delivery.failed'))
     await hp.api('POST', `/v1/checkpoints/${failing.id}/cancel`, {})
+    // A deadline that fires: a job, so the job metrics have something to count.
+    const timed = (await hp.api('POST', '/v1/checkpoints', { task: 'too late', responseSchema: approvalSchema, timeoutSeconds: 1 })).body
+    await eventually(async () => (await hp.api('GET', `/v1/checkpoints/${timed.id}`)).body.state === 'expired', 10_000)
 
     const m = await eventually(async () => {
       const s = await scrape()
       return value(s, 'holdpoint_answer_to_resume_seconds_count') >= 1 && value(s, 'holdpoint_time_to_first_view_seconds_count') >= 1 && s
     })
-    expect(value(m, 'holdpoint_checkpoints_created_total', { channel: 'dashboard' })).toBe(1)
+    expect(value(m, 'holdpoint_checkpoints_created_total', { channel: 'dashboard' })).toBe(2)
     expect(value(m, 'holdpoint_checkpoints_created_total', { channel: 'telegram' })).toBe(1)
-    expect(value(m, 'holdpoint_transitions_total', { event: 'checkpoint.create' })).toBe(2)
-    expect(value(m, 'holdpoint_deliveries_total', { channel: 'dashboard' })).toBe(1)
+    expect(value(m, 'holdpoint_transitions_total', { event: 'checkpoint.create' })).toBe(3)
+    expect(value(m, 'holdpoint_deliveries_total', { channel: 'dashboard' })).toBe(2)
     expect(value(m, 'holdpoint_delivery_failures_total', { channel: 'telegram' })).toBe(1)
     expect(value(m, 'holdpoint_checkpoints_finished_total', { state: 'resolved', channel: 'api' })).toBe(1)
     expect(value(m, 'holdpoint_checkpoints_finished_total', { state: 'cancelled' })).toBe(1)
     expect(value(m, 'holdpoint_time_to_first_view_seconds_count')).toBe(1)
     expect(value(m, 'holdpoint_time_to_decision_seconds_count', { channel: 'api' })).toBe(1)
     expect(value(m, 'holdpoint_answer_to_resume_seconds_count', { target: 'webhook' })).toBe(1)
-    expect(value(m, 'holdpoint_job_duration_seconds_count', { queue: 'resume', outcome: 'completed' })).toBe(1)
-    expect(value(m, 'holdpoint_job_wait_seconds_count', { queue: 'resume' })).toBe(1)
-    expect(value(m, 'holdpoint_http_request_duration_seconds_count', { route: '/v1/checkpoints', method: 'POST', status: '201' })).toBe(2)
+    // The answering process resumed the agent itself: no resume job was needed.
+    expect(value(m, 'holdpoint_inline_attempts_total', { kind: 'resume', outcome: 'done' })).toBe(1)
+    expect(value(m, 'holdpoint_job_duration_seconds_count', { queue: 'resume' })).toBe(0)
+    expect(value(m, 'holdpoint_job_duration_seconds_count', { queue: 'timers', outcome: 'completed' })).toBe(1)
+    expect(value(m, 'holdpoint_job_wait_seconds_count', { queue: 'timers' })).toBe(1)
+    expect(value(m, 'holdpoint_http_request_duration_seconds_count', { route: '/v1/checkpoints', method: 'POST', status: '201' })).toBe(3)
     // Depth of every queue Holdpoint owns, including those of channel modules that are off here.
     const queues = new Set(m.filter((s) => s.name === 'holdpoint_queue_jobs').map((s) => s.labels.queue))
     expect([...queues].sort()).toEqual(queueNames(PLUGINS).sort())

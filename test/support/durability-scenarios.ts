@@ -263,7 +263,8 @@ export function durabilityScenarios(place: RedisPlace): void {
       await worker.kill()
     })
     const cp = (await reader.api('POST', '/v1/checkpoints', { task: 'kill me mid-webhook', responseSchema: approvalSchema, resume: { webhook: { url: receiver.url } } })).body
-    await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok === true, 30_000)
+    // A spawned tsx process can take most of a minute to start while the whole suite runs.
+    await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok === true, 60_000)
     const answered = await fetch(`http://127.0.0.1:${port}/v1/checkpoints/${cp.id as string}/response`, {
       method: 'POST',
       headers: { authorization: `Bearer ${reader.token}`, 'content-type': 'application/json' },
@@ -280,7 +281,7 @@ export function durabilityScenarios(place: RedisPlace): void {
     await eventually(async () => (await auditKinds(reader, cp.id)).includes('resumed'), 10_000)
     expect((await auditKinds(reader, cp.id)).filter((k) => k === 'resumed')).toHaveLength(1)
     await eventually(async () => (await outboxSize(reader.redis, reader.runtime.engine.store.keys)) === 0, 10_000)
-  }, 90_000)
+  }, 150_000)
 
   it('fires a deadline scheduled before every process stopped, once a worker is back', async () => {
     const env = sharedEnv(place)

@@ -10,3 +10,9 @@ if (!existsSync(chromium)) {
   )
   process.exit(1)
 }
+
+// The email-reply tests start their own Dovecot (IMAP); the binary comes from Debian's package.
+if (!['/usr/sbin/dovecot', '/usr/local/sbin/dovecot'].some((p) => existsSync(p))) {
+  process.stderr.write('npm test: the email-reply tests need Dovecot: install Debian\'s package (sudo apt-get install dovecot-imapd); `npm run test:quick` runs without it.\n')
+  process.exit(1)
+}
