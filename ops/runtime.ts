@@ -32,6 +32,7 @@ import { ResumeRedriver } from '../queues/resume-redriver.js'
 import type { ResumeTarget } from '../plugins/resume-target.js'
 import type { VerifierFunction } from '../verify/verifier.js'
 import { webhookTarget } from '../resume/webhook-target.js'
+import { statusOnlyFetch } from '../engine/status-fetch.js'
 import { WorkerPool, workersAlive } from '../queues/worker-pool.js'
 import { Archiver, type ArchiverOptions } from '../queues/archiver.js'
 import { ArchiveWriter } from '../engine/archive/archive-dir.js'
@@ -193,7 +194,7 @@ export async function startRuntime(config: ResolvedConfig, options: RuntimeOptio
 
   const channels = new ChannelRegistry([...(options.channels ?? []), ...parts.flatMap((m) => (m.channel ? [m.channel] : []))])
   batchChannels = new Set([...channels.names()].filter((name) => channels.get(name)?.deliverBatch !== undefined))
-  const resumeTargets = new Map<string, ResumeTarget>([['webhook', webhookTarget(config.webhookSecret, fetch, { allowPrivate: config.allowPrivateWebhooks })]])
+  const resumeTargets = new Map<string, ResumeTarget>([['webhook', webhookTarget(config.webhookSecret, statusOnlyFetch, { allowPrivate: config.allowPrivateWebhooks })]])
   for (const target of parts.flatMap((m) => m.resumeTargets ?? [])) resumeTargets.set(target.name, target)
   firstAttempts.bind({ engine, prefix: config.keyPrefix, publicUrl: config.publicUrl, channels, resumeTargets })
   const capabilities: Capabilities = {
