@@ -30,7 +30,7 @@ async function pool<T>(items: T[], limit: number, run: (item: T, i: number) => P
 }
 
 describe('horizontal scale', () => {
-  it('two servers and two workers, one of each killed mid-run: nothing duplicated, missed or left waiting', { timeout: 90_000 }, async () => {
+  it('two servers and two workers, one of each killed mid-run: nothing duplicated, missed or left waiting', { timeout: 180_000 }, async () => {
     const receiver = await new WebhookReceiver().start()
     cleanup.push(() => receiver.close())
     const prefix = randomPrefix()
@@ -65,7 +65,8 @@ describe('horizontal scale', () => {
         }
       }
     }
-    for (const url of urls) await eventually(async () => (await api(url, 'GET', '/readyz').catch(() => ({ status: 0 }))).status === 200, 30_000, 100)
+    // Four tsx processes starting while the whole suite runs can take most of a minute.
+    for (const url of urls) await eventually(async () => (await api(url, 'GET', '/readyz').catch(() => ({ status: 0 }))).status === 200, 60_000, 100)
 
     const redis = new Redis(testRedisUrl())
     cleanup.push(async () => redis.disconnect())
@@ -118,7 +119,8 @@ describe('horizontal scale', () => {
 
     // Each resume arrives; retries repeat the same webhook-id, never a second one per checkpoint.
     const everyone = [...answered, ...timed]
-    await eventually(async () => new Set(receiver.received.map((h) => h.headers['webhook-id'])).size >= everyone.length, 40_000, 200)
+    // A resume the killed server was making itself waits out its outbox lease (15 s) for a worker's sweeper.
+    await eventually(async () => new Set(receiver.received.map((h) => h.headers['webhook-id'])).size >= everyone.length, 60_000, 200)
     const elapsed = (Date.now() - started) / 1000
     const idsPerCheckpoint = new Map<string, Set<string>>()
     for (const hook of receiver.received) {
