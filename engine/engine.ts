@@ -24,9 +24,13 @@ export interface Dispatched {
   inline?: () => Promise<void>
 }
 
-/** Turns committed effects into jobs. Must be idempotent: the sweeper may call it again. */
+/**
+ * Turns committed effects into jobs. Must be idempotent: the sweeper may call it again.
+ * `committed`: the checkpoint as the commit that asked for these effects left it, when the
+ * committing process dispatches them (absent when the sweeper does): attempts need not load it.
+ */
 export interface EffectDispatcher {
-  dispatch(entry: OutboxEntry, request: StoredRequest): Promise<Dispatched | void>
+  dispatch(entry: OutboxEntry, request: StoredRequest, committed?: LoadedCheckpoint): Promise<Dispatched | void>
 }
 
 /**
@@ -255,7 +259,7 @@ export class Engine {
     // already finished when they run (the delivery worker skips finished checkpoints) and
     // nobody is asked. A crash in between leaves it pending for a person: the sweeper delivers it.
     const checkpoint = this.afterCreate ? await this.afterCreate(created).catch(() => created) : created
-    await this.dispatchNow({ checkpointId: id, version: 1, effects: chain.effects }, request)
+    await this.dispatchNow({ checkpointId: id, version: 1, effects: chain.effects }, request, checkpoint)
     return { checkpoint, replayed: false }
   }
 
@@ -361,11 +365,12 @@ export class Engine {
       if (result.status === CommitStatus.Ok) {
         this.observer.committed?.({ id, from: loaded.state, to: step.state, event: event.type, request: loaded.request, input: event, persisted: step.persisted, version: result.version })
         this.observeDeliveries(id, chain, loaded.request, result.version)
-        if (chain.effects.length > 0) {
-          await this.dispatchNow({ checkpointId: id, version: result.version, effects: chain.effects }, loaded.request)
-        }
         const head = chain.entries[chain.entries.length - 1]!.hash
-        return { ...loaded, persisted: chain.final.persisted, state: chain.final.state, version: result.version, auditHead: head, auditLength: loaded.auditLength + chain.entries.length }
+        const committed: LoadedCheckpoint = { ...loaded, persisted: chain.final.persisted, state: chain.final.state, version: result.version, auditHead: head, auditLength: loaded.auditLength + chain.entries.length }
+        if (chain.effects.length > 0) {
+          await this.dispatchNow({ checkpointId: id, version: result.version, effects: chain.effects }, loaded.request, committed)
+        }
+        return committed
       }
       return result.status
     })
@@ -452,10 +457,10 @@ export class Engine {
   }
 
   /** Hands effects to the dispatcher right after commit; on failure the sweeper retries. */
-  private async dispatchNow(entry: OutboxEntry, request: StoredRequest): Promise<void> {
+  private async dispatchNow(entry: OutboxEntry, request: StoredRequest, committed?: LoadedCheckpoint): Promise<void> {
     const failed = (error: unknown) => this.observer.dispatchFailed?.({ id: entry.checkpointId, version: entry.version, error })
     try {
-      const inline = (await this.dispatcher.dispatch(entry, request))?.inline
+      const inline = (await this.dispatcher.dispatch(entry, request, committed))?.inline
       if (!inline) {
         await this.store.clearOutbox(entry.checkpointId, entry.version)
         return

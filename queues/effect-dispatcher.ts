@@ -1,5 +1,5 @@
 import type { Dispatched, EffectDispatcher } from '../engine/engine.js'
-import type { OutboxEntry } from '../engine/checkpoint-store.js'
+import type { LoadedCheckpoint, OutboxEntry } from '../engine/checkpoint-store.js'
 import type { StoredRequest } from '../engine/stored-request.js'
 import type { Effect } from '../machine/types.js'
 import { timerJobName, type DeliverJob, type ResumeJob, type TimerJob, type VerifyJob } from '../plugins/job-data.js'
@@ -45,9 +45,9 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
     private readonly resumeFirstDelayMs?: number,
   ) {}
 
-  async dispatch(entry: OutboxEntry, request: StoredRequest): Promise<Dispatched> {
+  async dispatch(entry: OutboxEntry, request: StoredRequest, committed?: LoadedCheckpoint): Promise<Dispatched> {
     const inline: InlineAttempt[] = []
-    const results = await Promise.allSettled(entry.effects.map((effect) => this.one(entry, effect, request, inline)))
+    const results = await Promise.allSettled(entry.effects.map((effect) => this.one(entry, effect, request, inline, committed)))
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (failure) {
       // The sweeper dispatches the whole entry again; nothing was attempted yet.
@@ -58,7 +58,7 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
     return inline.length === 0 || !first ? {} : { inline: () => first.run(inline) }
   }
 
-  private async one(entry: OutboxEntry, effect: Effect, request: StoredRequest, inline: InlineAttempt[]): Promise<void> {
+  private async one(entry: OutboxEntry, effect: Effect, request: StoredRequest, inline: InlineAttempt[], committed?: LoadedCheckpoint): Promise<void> {
     const id = entry.checkpointId
     switch (effect.type) {
       case 'deliver':
@@ -80,7 +80,7 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
               inline.push({
                 kind: 'delivery',
                 checkpointId: id,
-                attempt: (deps) => attemptDelivery(deps, { checkpointId: id, recipient, kind: jobName, deliveryId: jobId }),
+                attempt: (deps) => attemptDelivery(deps, { checkpointId: id, recipient, kind: jobName, deliveryId: jobId }, committed),
                 queue: async (error) => {
                   const delay = error instanceof RetryAfterError ? error.retryAfterMs : error instanceof TooSlow ? TOO_SLOW_RETRY_MS : DELIVERY_RETRY_MS
                   await this.queues.add(deliveryQueue(channel), id, jobName, data, { ...DELIVERY_JOB, delay, jobId })
@@ -123,7 +123,8 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
           inline.push({
             kind: 'resume',
             checkpointId: id,
-            attempt: (deps) => attemptResume(deps, { checkpointId: id, attempt: 1 }),
+            // Right after the commit that finished the checkpoint, no earlier resume can exist.
+            attempt: (deps) => attemptResume(deps, { checkpointId: id, attempt: 1, fresh: committed !== undefined }, committed),
             queue: async (error) => {
               const retry: ResumeJob = { ...data, prior: 1 }
               const delay = error instanceof TooSlow ? TOO_SLOW_RETRY_MS : resumeBackoffMs(1, this.resumeFirstDelayMs)

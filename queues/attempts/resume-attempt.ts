@@ -11,6 +11,11 @@ export interface ResumeOrder {
   attempt: number
   /** An operator's re-drive: resume again although the audit records a resume. */
   force?: boolean
+  /**
+   * Made by the process whose commit just finished the checkpoint: that commit is the one
+   * terminal step, so no resume can be in the audit yet and it is not read.
+   */
+  fresh?: boolean
 }
 
 /**
@@ -26,7 +31,7 @@ export async function attemptResume(deps: AttemptDeps, order: ResumeOrder, loade
   const targetName = Object.keys(spec)[0] ?? ''
   const target = deps.resumeTargets.get(targetName)
   if (!target) throw new FinalFailure(`resume target ${targetName} is not enabled`)
-  if (!order.force && (await wasResumed(engine.store, cp.id))) return 'already resumed'
+  if (!order.force && !order.fresh && (await wasResumed(engine.store, cp.id))) return 'already resumed'
   const messageId = resumeMessageId(cp.id)
   const actor = { channel: 'system', actor: targetName }
   try {
