@@ -3,6 +3,7 @@ import type { RedisClient } from './redis-client.js'
 import { stateOf, type PersistedCheckpoint } from '../machine/index.js'
 import { isTerminal, type CheckpointState, type Effect } from '../machine/types.js'
 import type { AuditEntry } from './audit.js'
+import { storedKind } from './audit-format.js'
 import { compactRequest, expandRequest, requestHash, schemaRefs, type CompactRequest, type SealedRequest, type StoredRequest } from './stored-request.js'
 import { AtRest } from './at-rest.js'
 import { snapshotBaseline } from './checkpoint-input.js'
@@ -254,6 +255,11 @@ export class CheckpointStore {
   /** Compared with the baseline in plaintext, stored sealed. */
   private encodeSnapshot(id: string, request: StoredRequest, persisted: PersistedCheckpoint): string {
     return encodeCompactSnapshot(persisted, snapshotBaseline(id, request), this.atRest.sealSnapshot(persisted))
+  }
+
+  /** The kinds of a checkpoint's audit entries, in order, read without opening any sealed field. */
+  async auditKinds(id: string): Promise<string[]> {
+    return (await this.redis.lrange(this.keys.audit(id), 0, -1)).map((line) => storedKind(JSON.parse(line)))
   }
 
   async readAudit(id: string): Promise<AuditEntry[]> {

@@ -18,10 +18,12 @@ import { requestHash, type StoredRequest } from './stored-request.js'
 
 /**
  * What a dispatch left to do after its jobs were added: first attempts the committing process
- * makes itself (queues/attempts/). Settles once each succeeded, ended for good or became a job.
+ * makes itself (queues/attempts/). `run` settles once each succeeded, ended for good or became
+ * a job, within `leaseMs`: the sweeper leaves the outbox entry alone that long, so only a
+ * crash leaves it to the sweeper, which then dispatches it again (at least once, as before).
  */
 export interface Dispatched {
-  inline?: () => Promise<void>
+  inline?: { run: () => Promise<void>; leaseMs: number }
 }
 
 /**
@@ -33,12 +35,6 @@ export interface EffectDispatcher {
   dispatch(entry: OutboxEntry, request: StoredRequest, committed?: LoadedCheckpoint): Promise<Dispatched | void>
 }
 
-/**
- * How long the sweeper leaves an entry alone while its process makes first attempts inline:
- * past every attempt's budget (queues/attempts/inline-first-attempts.ts), so only a crash
- * leaves it to the sweeper, which then dispatches it again (at least once, as before).
- */
-export const INLINE_LEASE_MS = 15_000
 
 /** What a committed transition was: enough for metrics and the inspector, read after the fact. */
 export interface CommittedInfo {
@@ -466,8 +462,9 @@ export class Engine {
         return
       }
       // The caller (an API request, a job) does not wait for mail servers or webhooks.
-      await this.store.leaseOutbox(entry.checkpointId, entry.version, this.clock() + INLINE_LEASE_MS)
-      void inline()
+      await this.store.leaseOutbox(entry.checkpointId, entry.version, this.clock() + inline.leaseMs)
+      void inline
+        .run()
         .then(() => this.store.clearOutbox(entry.checkpointId, entry.version))
         .catch(failed)
     } catch (error) {

@@ -7,7 +7,7 @@ import { BATCH_GATHER_MS } from './batch-gather.js'
 import { jobIds } from './job-ids.js'
 import { channelOfRecipient, deliveryQueue, RESUME_QUEUE, TIMERS_QUEUE, VERIFY_QUEUE } from '../plugins/queue-names.js'
 import type { QueueSet } from './queue-set.js'
-import { DELIVERY_JOB, RESUME_JOB, resumeBackoffMs, VERIFY_JOB } from './retry-policy.js'
+import { DELIVERY_FIRST_RETRY_MS, DELIVERY_JOB, RESUME_JOB, resumeBackoffMs, VERIFY_JOB } from './retry-policy.js'
 import { RetryAfterError } from '../plugins/channel.js'
 import { attemptDelivery } from './attempts/delivery-attempt.js'
 import { attemptResume } from './attempts/resume-attempt.js'
@@ -21,8 +21,12 @@ export const noGroups: RecipientExpander = (recipients) => Promise.resolve(recip
 /** The dashboard: every runtime records its delivery in the commit that asks for it, so its queue never gets a job (no worker waits on it). */
 export const INLINE_CHANNEL = 'dashboard'
 
-/** A delivery's first retry after a failed inline attempt: DELIVERY_JOB's own first backoff. */
-const DELIVERY_RETRY_MS = 2_000
+/** When a delivery's job runs after its inline first attempt: at once if none was made, else as its failure says. */
+function retryDelayAfter(failure: unknown): number | undefined {
+  if (failure === undefined) return undefined
+  if (failure instanceof RetryAfterError) return failure.retryAfterMs
+  return failure instanceof TooSlow ? TOO_SLOW_RETRY_MS : DELIVERY_FIRST_RETRY_MS
+}
 
 /**
  * Turns an outbox entry into BullMQ jobs. Every job id is derived from the checkpoint and
@@ -47,15 +51,9 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
 
   async dispatch(entry: OutboxEntry, request: StoredRequest, committed?: LoadedCheckpoint): Promise<Dispatched> {
     const inline: InlineAttempt[] = []
-    const results = await Promise.allSettled(entry.effects.map((effect) => this.one(entry, effect, request, inline, committed)))
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
-    if (failure) {
-      // The sweeper dispatches the whole entry again; nothing was attempted yet.
-      this.first?.release(inline.length)
-      throw failure.reason
-    }
+    await Promise.all(entry.effects.map((effect) => this.one(entry, effect, request, inline, committed)))
     const first = this.first
-    return inline.length === 0 || !first ? {} : { inline: () => first.run(inline) }
+    return inline.length === 0 || !first ? {} : { inline: { run: () => first.run(inline), leaseMs: first.leaseMs } }
   }
 
   private async one(entry: OutboxEntry, effect: Effect, request: StoredRequest, inline: InlineAttempt[], committed?: LoadedCheckpoint): Promise<void> {
@@ -76,20 +74,15 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
             const jobId = jobIds[jobName](id, entry.version, recipient)
             // A batch member's request waits a moment for its siblings (queues/batch-gather.ts).
             const gathers = jobName === 'deliver' && request.batch !== undefined && this.gathersBatches(channel)
-            if (!gathers && this.first?.reserveDelivery(channel)) {
-              inline.push({
-                kind: 'delivery',
-                checkpointId: id,
-                attempt: (deps) => attemptDelivery(deps, { checkpointId: id, recipient, kind: jobName, deliveryId: jobId }, committed),
-                queue: async (error) => {
-                  const delay = error instanceof RetryAfterError ? error.retryAfterMs : error instanceof TooSlow ? TOO_SLOW_RETRY_MS : DELIVERY_RETRY_MS
-                  await this.queues.add(deliveryQueue(channel), id, jobName, data, { ...DELIVERY_JOB, delay, jobId })
-                },
-              })
-              return
-            }
-            const gather = gathers ? { delay: BATCH_GATHER_MS } : {}
-            await this.queues.add(deliveryQueue(channel), id, jobName, data, { ...DELIVERY_JOB, ...gather, jobId })
+            const enqueue = (delay?: number) => this.queues.add(deliveryQueue(channel), id, jobName, data, { ...DELIVERY_JOB, ...(delay !== undefined && { delay }), jobId })
+            if (gathers) return enqueue(BATCH_GATHER_MS)
+            if (!this.first?.mayDeliver(channel)) return enqueue()
+            inline.push({
+              kind: 'delivery',
+              checkpointId: id,
+              attempt: (deps) => attemptDelivery(deps, { checkpointId: id, recipient, kind: jobName, deliveryId: jobId }, committed),
+              queue: (failure) => enqueue(retryDelayAfter(failure)),
+            })
           }),
         )
         return
@@ -118,22 +111,16 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
       case 'resume': {
         if (!request.resume) return
         const data: ResumeJob = { checkpointId: id, state: effect.state }
-        const jobId = jobIds.resume(id)
-        if (this.first?.reserveResume(Object.keys(request.resume)[0] ?? '')) {
-          inline.push({
-            kind: 'resume',
-            checkpointId: id,
-            // Right after the commit that finished the checkpoint, no earlier resume can exist.
-            attempt: (deps) => attemptResume(deps, { checkpointId: id, attempt: 1, fresh: committed !== undefined }, committed),
-            queue: async (error) => {
-              const retry: ResumeJob = { ...data, prior: 1 }
-              const delay = error instanceof TooSlow ? TOO_SLOW_RETRY_MS : resumeBackoffMs(1, this.resumeFirstDelayMs)
-              await this.queues.add(RESUME_QUEUE, id, effect.state, retry, { ...RESUME_JOB, delay, jobId })
-            },
-          })
-          return
-        }
-        await this.queues.add(RESUME_QUEUE, id, effect.state, data, { ...RESUME_JOB, jobId })
+        const enqueue = (job: ResumeJob, delay?: number) => this.queues.add(RESUME_QUEUE, id, effect.state, job, { ...RESUME_JOB, ...(delay !== undefined && { delay }), jobId: jobIds.resume(id) })
+        if (!this.first?.mayResume(Object.keys(request.resume)[0] ?? '')) return enqueue(data)
+        inline.push({
+          kind: 'resume',
+          checkpointId: id,
+          // Right after the commit that finished the checkpoint, no earlier resume can exist.
+          attempt: (deps) => attemptResume(deps, { checkpointId: id, attempt: 1, fresh: committed !== undefined }, committed),
+          queue: (failure) =>
+            failure === undefined ? enqueue(data) : enqueue({ ...data, prior: 1 }, failure instanceof TooSlow ? TOO_SLOW_RETRY_MS : resumeBackoffMs(1, this.resumeFirstDelayMs)),
+        })
         return
       }
     }

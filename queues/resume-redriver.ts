@@ -17,7 +17,7 @@ export type RedriveOutcome = 'retried' | 'queued' | 'already-queued' | 'already-
 export class ResumeRedriver {
   constructor(
     private readonly queues: QueueSet,
-    private readonly store: Pick<CheckpointStore, 'readAudit'>,
+    private readonly store: Pick<CheckpointStore, 'auditKinds'>,
   ) {}
 
   async redrive(cp: LoadedCheckpoint, force: boolean): Promise<RedriveOutcome> {

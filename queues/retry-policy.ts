@@ -17,7 +17,9 @@ export function resumeBackoffMs(attemptsMade: number, firstDelayMs = RESUME_FIRS
   return Math.round(base * (0.9 + Math.random() * 0.2))
 }
 
-export const DELIVERY_JOB: JobsOptions = { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } }
+/** The first retry of a delivery, also after a failed inline first attempt. */
+export const DELIVERY_FIRST_RETRY_MS = 2_000
+export const DELIVERY_JOB: JobsOptions = { attempts: 8, backoff: { type: 'exponential', delay: DELIVERY_FIRST_RETRY_MS } }
 /**
  * Timers retry in their worker (moved back to delayed, spending no BullMQ attempt), so a
  * pending deadline stores no attempts or backoff: 1 s doubling to 5 min, failing for good

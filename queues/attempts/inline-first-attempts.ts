@@ -17,13 +17,17 @@ export interface InlineAttempt {
   kind: 'delivery' | 'resume'
   checkpointId: string
   attempt(deps: AttemptDeps): Promise<unknown>
-  /** Queues the effect's job after a failed (or too slow) first attempt; rejects if it cannot. */
-  queue(error: unknown): Promise<void>
+  /**
+   * Queues the effect's job; rejects if it cannot. `failure`: why the first attempt did not
+   * succeed (a retry, with its backoff), or undefined when no slot was free and nothing was
+   * attempted (the job runs at once, as it would have without inline attempts).
+   */
+  queue(failure?: unknown): Promise<void>
 }
 
 export type InlineOutcome = 'done' | 'queued' | 'final'
 
-/** Past this, the job is queued anyway (engine INLINE_LEASE_MS is longer, so the sweeper waits for it). */
+/** Past this, the job is queued anyway; the outbox lease lasts longer (`leaseMs`). */
 export const INLINE_BUDGET_MS = 10_000
 
 /**
@@ -41,8 +45,13 @@ export class TooSlow extends Error {
 }
 
 export class InlineFirstAttempts {
+  /**
+   * How long the engine keeps the sweeper off an outbox entry whose attempts run here: the
+   * budget, then time to queue the jobs of the ones that overran it.
+   */
+  readonly leaseMs = INLINE_BUDGET_MS + 5_000
   private deps: AttemptDeps | null = null
-  private reserved = 0
+  private inFlight = 0
   private stopped = false
   private readonly running = new Set<Promise<void>>()
 
@@ -57,32 +66,29 @@ export class InlineFirstAttempts {
     this.deps = deps
   }
 
-  /** Takes a slot for a delivery through `channel` when this process has it and room. */
-  reserveDelivery(channel: string): boolean {
-    return this.deps?.channels.get(channel) !== undefined && this.reserve()
+  /** Whether this process could attempt a delivery through `channel` itself (room is taken when it runs). */
+  mayDeliver(channel: string): boolean {
+    return this.open() && this.deps?.channels.get(channel) !== undefined
   }
 
-  /** Takes a slot for a resume through `target` when this process has it and room. */
-  reserveResume(target: string): boolean {
-    return this.deps?.resumeTargets.has(target) === true && this.reserve()
+  /** Whether this process could attempt a resume through `target` itself. */
+  mayResume(target: string): boolean {
+    return this.open() && this.deps?.resumeTargets.has(target) === true
   }
 
-  private reserve(): boolean {
-    if (this.stopped || this.reserved >= this.limit) return false
-    this.reserved++
-    return true
+  private open(): boolean {
+    return !this.stopped && this.limit > 0
   }
 
-  /** Gives back slots taken for attempts that will not run (their dispatch failed). */
-  release(count: number): void {
-    this.reserved = Math.max(0, this.reserved - count)
-  }
-
-  /** Runs attempts whose slots are reserved; settles when each is done, final or queued. */
+  /**
+   * Runs the attempts, each in a free slot or, when none is, straight to its job; settles when
+   * each is done, final or queued. Slots are taken here, not when the dispatcher chose, so a
+   * dispatch that never runs (its lease could not be written) holds none.
+   */
   run(attempts: readonly InlineAttempt[]): Promise<void> {
     const deps = this.deps
     if (!deps) return Promise.reject(new Error('inline attempts are not bound'))
-    const all = Promise.all(attempts.map((a) => this.one(deps, a))).then(() => undefined)
+    const all = Promise.all(attempts.map((a) => (this.open() && this.inFlight < this.limit ? this.one(deps, a) : a.queue()))).then(() => undefined)
     this.running.add(all)
     void all.finally(() => this.running.delete(all)).catch(() => undefined)
     return all
@@ -101,6 +107,7 @@ export class InlineFirstAttempts {
   }
 
   private async one(deps: AttemptDeps, a: InlineAttempt): Promise<void> {
+    this.inFlight++
     let timer: NodeJS.Timeout | undefined
     try {
       const attempt = a.attempt(deps)
@@ -118,7 +125,7 @@ export class InlineFirstAttempts {
       this.observe(a, 'queued', error)
     } finally {
       clearTimeout(timer)
-      this.release(1)
+      this.inFlight--
     }
   }
 }

@@ -1,23 +1,15 @@
 import type { ConnectionOptions } from 'bullmq'
 import type { Logger } from 'pino'
-import type { ChannelRegistry } from '../../plugins/channel-registry.js'
 import type { Capabilities } from '../../engine/validate-create.js'
-import type { Engine } from '../../engine/engine.js'
-import type { ResumeTarget } from '../../plugins/resume-target.js'
+import type { AttemptDeps } from '../attempts/attempt-deps.js'
 import type { QueueSet } from '../queue-set.js'
 
-/** What every worker is built from; assembled once per process in ops/. */
-export interface WorkerDeps {
-  engine: Engine
+/** What every worker is built from (workers make delivery and resume attempts too); assembled once per process in ops/. */
+export interface WorkerDeps extends AttemptDeps {
   connection: ConnectionOptions
-  /** HOLDPOINT_KEY_PREFIX, for keys the workers write themselves. */
-  prefix: string
   /** Where each queue lives (its BullMQ prefix; on a Cluster, the sub-queues of split ones). */
   queues: Pick<QueueSet, 'prefixOf' | 'partsOf'>
   logger: Logger
-  publicUrl: string
-  channels: ChannelRegistry
-  resumeTargets: Map<string, ResumeTarget>
   capabilities: Capabilities
   /** First resume retry delay; shortened only by tests. */
   resumeFirstDelayMs: number

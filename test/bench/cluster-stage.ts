@@ -20,6 +20,7 @@ import { freePort } from '../support/free-port.js'
 import { startRedisCluster } from '../support/redis-cluster.js'
 import { startRedisServer } from '../support/redis-process.js'
 import { Progress, runPool, summarize, type Summary } from './stats.js'
+import { commandCalls } from './redis-info.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const approval = { type: 'object', properties: { approved: { type: 'boolean' } }, required: ['approved'] }
@@ -91,7 +92,7 @@ async function up(url: string, child: ChildProcess): Promise<void> {
 }
 
 async function commands(nodes: Redis[]): Promise<number[]> {
-  return Promise.all(nodes.map(async (n) => [...(await n.info('commandstats')).matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0)))
+  return Promise.all(nodes.map(commandCalls))
 }
 
 /** Each node's CPU seconds so far (main thread and children, user + sys). */

@@ -27,6 +27,7 @@ import { freePort } from '../support/free-port.js'
 import { startRedisServer, type RedisProcess } from '../support/redis-process.js'
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js'
 import { WebhookReceiver } from '../support/webhook-receiver.js'
+import { commandCalls, usedMemory } from './redis-info.js'
 
 const PREFIX = 'hp'
 const EMAIL = 'ana@example.com'
@@ -90,11 +91,27 @@ async function environment(): Promise<Env> {
   }
 }
 
-async function holdpoint(e: Env, role: { server: boolean; worker: boolean }): Promise<{ runtime: Runtime; url: string; token: string }> {
+type Hp = { runtime: Runtime; url: string; token: string }
+
+async function holdpoint(e: Env, role: { server: boolean; worker: boolean }): Promise<Hp> {
   const port = await freePort()
   const config = loadConfig({ ...e.env, HOLDPOINT_PORT: String(port) }, PLUGINS) as ResolvedConfig
   const runtime = await startRuntime(config, { ...role, logger: createLogger('silent') })
   return { runtime, url: `http://127.0.0.1:${port}`, token: config.apiTokens[0]!.token }
+}
+
+/** A Holdpoint of `role` on an environment of its own (Redis, SMTP sink, webhook receiver), torn down after `run`. */
+async function withHoldpoint<T>(role: { server: boolean; worker: boolean }, run: (e: Env, hp: Hp, admin: Redis) => Promise<T>): Promise<T> {
+  const e = await environment()
+  const hp = await holdpoint(e, role)
+  const admin = new Redis(e.redis.url)
+  try {
+    return await run(e, hp, admin)
+  } finally {
+    admin.disconnect()
+    await hp.runtime.close()
+    await e.close()
+  }
 }
 
 async function api(hp: { url: string; token: string }, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
@@ -129,12 +146,6 @@ async function lifecycle(e: Env, hp: { url: string; token: string }): Promise<vo
   await until(() => e.hook.received.length > hooks && e.smtp.messages.length > mails + 1, 'the webhook and the outcome mail')
   // The resume job's own bookkeeping (the `resumed` audit entry, finishing the job).
   await sleep(250)
-}
-
-async function commandCalls(admin: Redis): Promise<number> {
-  let calls = 0
-  for (const m of (await admin.info('commandstats')).matchAll(/calls=(\d+)/g)) calls += Number(m[1])
-  return calls
 }
 
 type Tally = Map<string, number>
@@ -195,11 +206,8 @@ export interface LifecycleCost {
 
 /** Commands per full lifecycle of the refund example (create → email → delivered → answer → outcome mail → webhook). */
 export async function lifecycleCost(n = 20): Promise<LifecycleCost> {
-  const e = await environment()
-  const hp = await holdpoint(e, { server: true, worker: true })
-  const admin = new Redis(e.redis.url)
-  const queues = queueNames(PLUGINS)
-  try {
+  return withHoldpoint({ server: true, worker: true }, async (e, hp, admin) => {
+    const queues = queueNames(PLUGINS)
     // Warm-up: scripts loaded, connections open, JIT.
     for (let i = 0; i < 3; i++) await lifecycle(e, hp)
     await sleep(500)
@@ -215,11 +223,7 @@ export async function lifecycleCost(n = 20): Promise<LifecycleCost> {
     const rows = [...tally.entries()].sort((x, y) => y[1] - x[1]).map(([k, v]): [string, number] => [k, round1(v / n)])
     const sum = (prefix: string) => round1(rows.filter(([k]) => k.startsWith(prefix)).reduce((t, [, v]) => t + v, 0))
     return { lifecycles: n, perLifecycle: round1((during - idle) / n), bullmq: sum('bullmq'), holdpoint: sum('holdpoint'), groups: rows }
-  } finally {
-    admin.disconnect()
-    await hp.runtime.close()
-    await e.close()
-  }
+  })
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10
@@ -235,14 +239,11 @@ export interface MemoryCost {
 
 /** Bytes per pending checkpoint by key pattern, from MEMORY USAGE of every key. */
 export async function memoryCost(n = 2000): Promise<MemoryCost> {
-  const e = await environment()
-  const hp = await holdpoint(e, { server: true, worker: true })
-  const admin = new Redis(e.redis.url)
-  try {
+  return withHoldpoint({ server: true, worker: true }, async (e, hp, admin) => {
     for (let i = 0; i < 3; i++) await lifecycle(e, hp)
     await sleep(1500)
     const keysBefore = new Set(await admin.keys('*'))
-    const usedBefore = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1])
+    const usedBefore = (await usedMemory(admin))
     const sizesBefore = new Map<string, number>()
     for (const key of keysBefore) sizesBefore.set(key, Number(await admin.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')))
     const mails = e.smtp.messages.length
@@ -251,7 +252,7 @@ export async function memoryCost(n = 2000): Promise<MemoryCost> {
     }
     await until(() => e.smtp.messages.length >= mails + n, 'every request mail', 60_000)
     await sleep(2000)
-    const usedAfter = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1])
+    const usedAfter = (await usedMemory(admin))
     const byPattern: Tally = new Map()
     const queues = queueNames(PLUGINS)
     for (const key of await admin.keys('*')) {
@@ -276,11 +277,7 @@ export async function memoryCost(n = 2000): Promise<MemoryCost> {
       byPatternPerPending: Math.round(total / n),
       byPattern: rows.map(([k, v]): [string, number] => [k, Math.round(v / n)]).filter(([, v]) => v !== 0),
     }
-  } finally {
-    admin.disconnect()
-    await hp.runtime.close()
-    await e.close()
-  }
+  })
 }
 
 export interface IdleCost {
@@ -297,10 +294,7 @@ export async function idleCost(seconds = 30): Promise<IdleCost[]> {
     { name: 'worker only', server: false, worker: true },
     { name: 'server only', server: true, worker: false },
   ]) {
-    const e = await environment()
-    const hp = await holdpoint(e, role)
-    const admin = new Redis(e.redis.url)
-    try {
+    await withHoldpoint(role, async (e, hp, admin) => {
       // A pending checkpoint (a delayed deadline) is the usual state of a timers queue.
       if (role.server) await api(hp, 'POST', '/v1/checkpoints', refund(e.hook.url))
       await sleep(5000)
@@ -309,11 +303,7 @@ export async function idleCost(seconds = 30): Promise<IdleCost[]> {
       const calls = (await commandCalls(admin)) - before - 1
       const groups = [...tally.entries()].sort((x, y) => y[1] - x[1]).map(([k, v]): [string, number] => [k, Math.round((v / seconds) * 100) / 100])
       out.push({ role: role.name, commandsPerSecond: Math.round((calls / seconds) * 100) / 100, groups })
-    } finally {
-      admin.disconnect()
-      await hp.runtime.close()
-      await e.close()
-    }
+    })
   }
   return out
 }

@@ -31,6 +31,7 @@ import { verifyWebhook } from '../../sdk/webhook.js'
 import { freePort } from '../support/free-port.js'
 import { startRedisServer } from '../support/redis-process.js'
 import { Progress, runPool, summarize, type Summary } from './stats.js'
+import { commandCalls, usedMemory } from './redis-info.js'
 import { idleCost, idleMarkdown, lifecycleCost, lifecycleMarkdown, memoryCost, memoryMarkdown } from './redis-cost.js'
 import { clusterStage, clusterStageMarkdown } from './cluster-stage.js'
 
@@ -195,7 +196,6 @@ async function startTarget(label: string, dir: string, token: string, secret: st
   }
 }
 
-const usedMemory = async (admin: Redis) => Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1])
 
 interface SideBySide {
   concurrency: number
@@ -212,10 +212,10 @@ async function compare(before: Target, after: Target, token: string, receiver: R
   for (const t of [before, after]) await drive(`${t.label}: warm-up`, t.base, token, receiver, 8, 100)
   for (const c of [4, 32]) {
     const one = async (t: Target) => {
-      const calls = await commandStats(t.admin)
+      const calls = await commandCalls(t.admin)
       const load = await drive(`${t.label}`, t.base, token, receiver, c, LIFECYCLES)
       await new Promise((r) => setTimeout(r, 500))
-      return { ...load, commandsPerLifecycle: Math.round(((await commandStats(t.admin)) - calls) / LIFECYCLES) }
+      return { ...load, commandsPerLifecycle: Math.round(((await commandCalls(t.admin)) - calls) / LIFECYCLES) }
     }
     const b = await one(before)
     const a = await one(after)
@@ -303,13 +303,6 @@ async function drained(redis: Redis): Promise<void> {
   }
 }
 
-async function commandStats(redis: Redis): Promise<number> {
-  const info = await redis.info('commandstats')
-  let calls = 0
-  for (const m of info.matchAll(/calls=(\d+)/g)) calls += Number(m[1])
-  return calls
-}
-
 async function main(): Promise<void> {
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' })
   if (build.status !== 0) throw new Error('build failed')
@@ -343,18 +336,18 @@ async function main(): Promise<void> {
     for (const c of CONCURRENCIES) {
       const count = c === 1 ? Math.min(200, LIFECYCLES) : LIFECYCLES
       const ceiling = await drive('in-memory ceiling', memBase, token, receiver, c, count)
-      const before = await commandStats(target.admin)
+      const before = await commandCalls(target.admin)
       const hp = await drive('holdpoint', hpBase, token, receiver, c, count)
       // Let the resume jobs' own bookkeeping land before reading the counter.
       await new Promise((r) => setTimeout(r, 500))
-      if (c === 32) commandsPerLifecycle = Math.round(((await commandStats(target.admin)) - before) / count)
+      if (c === 32) commandsPerLifecycle = Math.round(((await commandCalls(target.admin)) - before) / count)
       rows.push({ concurrency: c, holdpoint: hp, ceiling })
     }
 
     // Growing the pending set (200-byte payloads, 24 h deadlines, so each is also a pending
     // timer): at each size, create and answer latency at concurrency 1, and how late 100
     // short deadlines fire among all those timers.
-    const memBefore = Number(/used_memory:(\d+)/.exec(await target.admin.info('memory'))?.[1])
+    const memBefore = (await usedMemory(target.admin))
     const payload = { note: 'x'.repeat(180), amountUsd: 250 }
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
     const createOne = async (extra: Record<string, unknown> = {}) => {
@@ -370,7 +363,7 @@ async function main(): Promise<void> {
       // Measure a settled system, not one still working off the burst of creates.
       await drained(target.admin)
       await new Promise((r) => setTimeout(r, 1000))
-      const bytesPerPending = Math.round((Number(/used_memory:(\d+)/.exec(await target.admin.info('memory'))?.[1]) - memBefore) / pending)
+      const bytesPerPending = Math.round(((await usedMemory(target.admin)) - memBefore) / pending)
       const createMs: number[] = []
       const answerMs: number[] = []
       for (let i = 0; i < 100; i++) {

@@ -98,6 +98,24 @@ describe('inline first attempts', () => {
     expect(await counted(hp)).toEqual({ 'resume:done': 1 })
   })
 
+  it('hold no slot for a dispatch whose outbox lease could not be written; the sweeper attempts it later', async () => {
+    const hook = await receiver()
+    const hp = await holdpoint({ HOLDPOINT_INLINE_ATTEMPTS: '1' })
+    const store = hp.runtime.engine.store
+    const lease = store.leaseOutbox.bind(store)
+    store.leaseOutbox = () => Promise.reject(new Error('Redis went away'))
+    const ask = async () => (await hp.api('POST', '/v1/checkpoints', { task: 'Wire?', responseSchema: approvalSchema, resume: { webhook: { url: hook.url } } })).body.id as string
+    const first = await ask()
+    expect((await hp.api('POST', `/v1/checkpoints/${first}/response`, { response: { approved: true }, actor: 'ana' })).status).toBe(200)
+    store.leaseOutbox = lease
+    // The answer is committed and its effects wait in the outbox; the one slot is still free.
+    const second = await ask()
+    await hp.api('POST', `/v1/checkpoints/${second}/response`, { response: { approved: true }, actor: 'ana' })
+    for (const id of [first, second]) await eventually(async () => (await audit(hp, id)).some((e) => e.kind === 'resumed'), 15_000)
+    // Both made inline: the second at once, the first when the sweeper dispatched it again.
+    expect(await counted(hp)).toEqual({ 'resume:done': 2 })
+  })
+
   it('are off with HOLDPOINT_INLINE_ATTEMPTS=0: every delivery and resume is a job', async () => {
     const hook = await receiver()
     const hp = await holdpoint({ HOLDPOINT_INLINE_ATTEMPTS: '0' })

@@ -275,7 +275,7 @@ export function durabilityScenarios(place: RedisPlace): void {
     await eventually(async () => receiver.received.length === 1, 20_000)
     expect(await reader.runtime.queues.forCheckpoint(RESUME_QUEUE, cp.id).getJob(jobIds.resume(cp.id))).toBeUndefined()
     await answering.kill()
-    // The entry stays in the outbox, leased for INLINE_LEASE_MS; then the worker's sweeper dispatches it again.
+    // The entry stays in the outbox, leased (InlineFirstAttempts.leaseMs); then the worker's sweeper dispatches it again.
     await eventually(async () => receiver.received.length >= 2, 40_000)
     expect(receiver.received[1]!.headers['webhook-id']).toBe(receiver.received[0]!.headers['webhook-id'])
     await eventually(async () => (await auditKinds(reader, cp.id)).includes('resumed'), 10_000)
