@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { pooledRandomBytes } from './random-pool.js'
 import type { Keyring } from './keyring.js'
 import { openToken, sealToken } from './signed-token.js'
 
@@ -22,7 +22,7 @@ export interface DashboardGrant {
 }
 
 export function mintDashboardLink(opts: { keyring: Keyring; publicUrl: string; checkpointId: string; channel: DashboardGrant['ch']; handle: string; ttlSeconds: number }): string {
-  const claims: DashboardGrant = { cp: opts.checkpointId, ch: opts.channel, h: opts.handle, n: randomBytes(8).toString('base64url') }
+  const claims: DashboardGrant = { cp: opts.checkpointId, ch: opts.channel, h: opts.handle, n: pooledRandomBytes(8).toString('base64url') }
   const token = sealToken(opts.keyring, DASHBOARD_GRANT_PURPOSE, { ...claims }, opts.ttlSeconds)
   return `${opts.publicUrl.replace(/\/$/, '')}/checkpoints/${opts.checkpointId}?grant=${encodeURIComponent(token)}`
 }

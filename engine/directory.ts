@@ -22,7 +22,7 @@ export interface HandleRule {
   normalize?(value: string): string
   /** Routing strings that name whoever holds this value (what `assignTo` entries can match). */
   identities(value: string): string[]
-  /** The recipient string that reaches them on this channel, when this handle can be delivered to. */
+  /** The recipient string that reaches them on this channel (`<channel>:…`), when this handle can be delivered to. */
   recipient?(value: string): string
   /** Indexed for `findBy(channel, value)` (unique across people). */
   lookup?: boolean
@@ -220,7 +220,10 @@ export class Directory {
    * running channels leaves the original recipient in place, so nothing is silently dropped.
    */
   async redirectAway(recipients: readonly string[], enabledChannels: ReadonlySet<string>): Promise<{ recipients: string[]; redirected: Array<{ from: string; to: string[]; away: string; delegate: string }> }> {
-    const covers = await this.coversNow()
+    // Only what a channel makes from a person's handle can reach someone away; a delivery to
+    // nobody's handle (the dashboard, most often) needs no read of the absences.
+    const personal = recipients.some((r) => this.rules.some((rule) => rule.recipient !== undefined && enabledChannels.has(rule.channel) && r.startsWith(`${rule.channel}:`)))
+    const covers = personal ? await this.coversNow() : []
     if (covers.length === 0) return { recipients: [...recipients], redirected: [] }
     const out = new Set<string>()
     const redirected: Array<{ from: string; to: string[]; away: string; delegate: string }> = []

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto'
+import { pooledRandomBytes } from './random-pool.js'
 import type { Keyring } from './keyring.js'
 
 /**
@@ -56,7 +57,7 @@ export class FieldCipher {
   private encrypt(kid: string, value: unknown): { iv: Buffer; tag: Buffer; body: Buffer } {
     const key = this.keys.get(kid)
     if (!key) throw new Error(`cannot seal with unknown key ${kid}`)
-    const iv = randomBytes(IV_BYTES)
+    const iv = pooledRandomBytes(IV_BYTES)
     const cipher = createCipheriv('aes-256-gcm', key, iv)
     const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()])
     return { iv, tag: cipher.getAuthTag(), body }

@@ -12,6 +12,8 @@ export interface SecretKey {
 
 export class Keyring {
   private readonly byKid: Map<string, Buffer>
+  // Every MAC would otherwise derive its sub-key again: a second HMAC on each audit entry and link.
+  private readonly subKeys = new Map<string, Buffer>()
 
   constructor(readonly keys: readonly SecretKey[]) {
     if (keys.length === 0) throw new Error('a keyring needs at least one key')
@@ -23,8 +25,14 @@ export class Keyring {
   }
 
   private derived(kid: string, purpose: string): Buffer | undefined {
+    const cacheKey = `${kid}\n${purpose}`
+    const cached = this.subKeys.get(cacheKey)
+    if (cached) return cached
     const key = this.byKid.get(kid)
-    return key && createHmac('sha256', key).update(`holdpoint:${purpose}`).digest()
+    if (!key) return undefined
+    const sub = createHmac('sha256', key).update(`holdpoint:${purpose}`).digest()
+    this.subKeys.set(cacheKey, sub)
+    return sub
   }
 
   /** MAC with the primary key; returns the kid used so verification can pick the key. */

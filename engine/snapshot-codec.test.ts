@@ -78,6 +78,22 @@ describe('snapshot codec', () => {
     expect(encodeCompactSnapshot(steps[2]!, snapshotBaseline(id, req))).toBe(`{"s":"delivered","updatedAt":${T0 + 1},"deliveredTo":[0,1]}`)
   })
 
+  it('compact: a decoded context shares nothing with its baseline, and an agent\'s __proto__ key stays data', () => {
+    const id = newCheckpointId(T0)
+    const onTimeout = { response: JSON.parse('{"approved":false,"__proto__":{"polluted":true}}') as Record<string, unknown> }
+    const req = request({ onTimeout })
+    const baseline = snapshotBaseline(id, req)
+    const first = decodeCompactSnapshot('{"s":"pending"}', baseline)
+    expect(Object.keys(first.context.onTimeout!.response as object)).toEqual(['approved', '__proto__'])
+    expect(Object.getPrototypeOf(first.context.onTimeout!.response)).toBe(Object.prototype)
+    expect(first.context).toEqual(begin(checkpointInput(id, T0, req)).persisted.context)
+    first.context.notify.push('email:z@x.io')
+    first.context.deliveredTo.push('dashboard')
+    const second = decodeCompactSnapshot('{"s":"pending"}', baseline)
+    expect(second.context.notify).toEqual(req.notify)
+    expect(second.context.deliveredTo).toEqual([])
+  })
+
   it('compact: with values sealed at rest, compares in plaintext and decodes from the sealed request', () => {
     const atRest = new AtRest(new FieldCipher(new Keyring([{ kid: 'k1', key: randomBytes(32) }])))
     const id = newCheckpointId(T0)

@@ -30,6 +30,27 @@ const DEFAULTS: Partial<CheckpointContext> = {
   lastVerdict: null,
 }
 
+/** Equal as stored: `===` settles primitives; only objects and arrays need their canonical text. */
+const sameValue = (a: unknown, b: unknown): boolean =>
+  a === b || (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null ? canonicalJson(a) === canonicalJson(b) : JSON.stringify(a) === JSON.stringify(b))
+
+/**
+ * A deep copy of plain JSON data (what a context holds), so a decoded context shares no array
+ * with the defaults or the baseline. structuredClone did this at several times the cost.
+ */
+function copyPlain<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value
+  if (Array.isArray(value)) return value.map(copyPlain) as T
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(value)) {
+    const copy = copyPlain((value as Record<string, unknown>)[key])
+    // An agent's `__proto__` key (JSON.parse makes it an own property) stays data.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true })
+    else out[key] = copy
+  }
+  return out as T
+}
+
 const isDefault = (key: string, value: unknown): boolean => {
   if (!(key in DEFAULTS)) return false
   const d = (DEFAULTS as Record<string, unknown>)[key]
@@ -51,7 +72,7 @@ export function encodeSnapshot(p: PersistedCheckpoint): string {
 
 export function decodeSnapshot(json: string): PersistedCheckpoint {
   const stored = JSON.parse(json) as { value: unknown; context: Partial<CheckpointContext> & Pick<CheckpointContext, 'notify'> }
-  const context = { ...structuredClone(DEFAULTS), ...stored.context } as CheckpointContext
+  const context = { ...copyPlain(DEFAULTS), ...stored.context } as CheckpointContext
   context.tierNotify ??= context.notify
   return { value: stored.value, context }
 }
@@ -74,12 +95,12 @@ export function encodeCompactSnapshot(plain: PersistedCheckpoint, baseline: Part
   const base: Record<string, unknown> = { ...DEFAULTS, ...baseline }
   const out: Record<string, unknown> = {}
   const state = stateOf(plain)
-  if (canonicalJson(valueOf(state)) === canonicalJson(plain.value)) out.s = state
+  if (sameValue(valueOf(state), plain.value)) out.s = state
   else out.value = stored.value
   const sealed = stored.context as unknown as Record<string, unknown>
   for (const [key, value] of Object.entries(plain.context)) {
     const derived = base[key]
-    if (derived === undefined || canonicalJson(derived) !== canonicalJson(value)) out[key] = sealed[key]
+    if (derived === undefined || !sameValue(derived, value)) out[key] = sealed[key]
   }
   const { notify, deliveredTo } = plain.context
   if (out.deliveredTo !== undefined) out.deliveredTo = deliveredTo.map((r) => (notify.includes(r) ? notify.indexOf(r) : r))
@@ -94,7 +115,7 @@ function notified(notify: readonly string[], index: number): string {
 
 export function decodeCompactSnapshot(json: string, baseline: Partial<CheckpointContext>): PersistedCheckpoint {
   const { s, value, deliveredTo, ...fields } = JSON.parse(json) as { s?: CheckpointState; value?: unknown; deliveredTo?: Array<string | number> } & Omit<Partial<CheckpointContext>, 'deliveredTo'>
-  const context = { ...structuredClone({ ...DEFAULTS, ...baseline }), ...fields } as CheckpointContext
+  const context = { ...copyPlain({ ...DEFAULTS, ...baseline }), ...fields } as CheckpointContext
   if (deliveredTo !== undefined) context.deliveredTo = deliveredTo.map((r) => (typeof r === 'number' ? notified(context.notify, r) : r))
   return { value: s === undefined ? value : valueOf(s), context }
 }

@@ -10,6 +10,9 @@ import { ruleRoutes, type RuleRoutesDeps } from './routes/rules.js'
 import { randomUUID } from 'node:crypto'
 import { withLogContext } from '../plugins/log-context.js'
 import { MCP_PATH, mcpEndpoint } from '../mcp/http-endpoint.js'
+import { chain } from '../plugins/web/chain.js'
+
+const isAgentPath = (path: string) => path === '/v1' || path.startsWith('/v1/') || path === MCP_PATH
 
 export interface HttpDeps extends CheckpointRoutesDeps, HealthDeps, Omit<RuleRoutesDeps, 'engine'> {
   /** Plugin routes (inbound channel endpoints, the dashboard), mounted ahead of the agent API. */
@@ -74,33 +77,35 @@ export function createHttpApp(deps: HttpDeps): Koa {
 
   // Magic links are guessable only by brute force; this makes brute force slow.
   const linkLimit = rateLimit(limiter, { scope: 'links', limit: deps.rateLimits.linksPerMinute, windowSeconds: 60 }, (ctx) => ctx.ip)
-  app.use(async (ctx, next) => {
-    if (ctx.path.startsWith('/m/')) await linkLimit(ctx, next)
-    else await next()
-  })
-
-  for (const mount of deps.mounts) app.use(mount)
+  const surfaces = chain([
+    async (ctx, next) => {
+      if (ctx.path.startsWith('/m/')) await linkLimit(ctx, next)
+      else await next()
+    },
+    ...deps.mounts,
+  ])
 
   const agent = checkpointRoutes(deps)
+  const rules = ruleRoutes({ engine: deps.engine, rules: deps.rules, operatorTokens: deps.operatorTokens })
   const auth = requireAgentToken(deps.apiTokens)
   // Per token, after authentication, so one runaway agent cannot starve the others.
   const apiLimit = rateLimit(limiter, { scope: 'api', limit: deps.rateLimits.apiPerMinute, windowSeconds: 60 }, (ctx) => String(ctx.state.principal))
+  const agentApi = chain([
+    async (ctx, next) => {
+      await auth(ctx, async () => {
+        await apiLimit(ctx, next)
+      })
+    },
+    ...deps.agentMounts,
+    mcpEndpoint({ engine: deps.engine, changes: deps.changes, capabilities: deps.capabilities, publicUrl: deps.publicUrl, bodyLimit: deps.bodyLimit, logger: log }),
+    ...[agent, rules].flatMap((r): Middleware[] => [r.routes() as Middleware, r.allowedMethods() as Middleware]),
+  ])
+  // The agent API (MCP, Streamable HTTP, is the same API by another protocol: same tokens,
+  // same limit) and the plugins' surfaces (dashboard, channels, Bull Board) share no path, so
+  // an agent's call does not walk the surfaces' routers: matching their ~20 route tables was a
+  // measurable share of each call's CPU.
   app.use(async (ctx, next) => {
-    // MCP (Streamable HTTP) is the agent API by another protocol: same tokens, same limit.
-    if (ctx.path !== '/v1' && !ctx.path.startsWith('/v1/') && ctx.path !== MCP_PATH) {
-      await next()
-      return
-    }
-    await auth(ctx, async () => {
-      await apiLimit(ctx, next)
-    })
+    await (isAgentPath(ctx.path) ? agentApi : surfaces)(ctx, next)
   })
-  for (const mount of deps.agentMounts) app.use(mount)
-  app.use(mcpEndpoint({ engine: deps.engine, changes: deps.changes, capabilities: deps.capabilities, publicUrl: deps.publicUrl, bodyLimit: deps.bodyLimit, logger: log }))
-  app.use(agent.routes())
-  app.use(agent.allowedMethods())
-  const rules = ruleRoutes({ engine: deps.engine, rules: deps.rules, operatorTokens: deps.operatorTokens })
-  app.use(rules.routes())
-  app.use(rules.allowedMethods())
   return app
 }

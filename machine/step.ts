@@ -1,5 +1,6 @@
-import { initialTransition, transition, type SnapshotFrom } from 'xstate'
+import type { SnapshotFrom } from 'xstate'
 import { checkpointMachine } from './checkpoint-machine.js'
+import { initialStep, nextStep } from './pure-transition.js'
 import { mayAct } from './identity.js'
 import { hasAnswered } from './quorum.js'
 import {
@@ -49,7 +50,7 @@ function persist(snapshot: Snapshot): PersistedCheckpoint {
 
 /** The first step of a checkpoint's life: its initial snapshot and the effects of entering it. */
 export function begin(input: CheckpointInput): Step {
-  const [snapshot, actions] = initialTransition(checkpointMachine, input)
+  const [snapshot, actions] = initialStep(input)
   return { state: stateOf(snapshot), persisted: persist(snapshot), effects: effectsOf(actions) }
 }
 
@@ -61,7 +62,7 @@ export function restore(persisted: PersistedCheckpoint): Snapshot {
 export function advance(persisted: PersistedCheckpoint, event: CheckpointEvent): Step | null {
   const snapshot = restore(persisted)
   if (snapshot.status !== 'active' || !snapshot.can(event)) return null
-  const [next, actions] = transition(checkpointMachine, snapshot, event)
+  const [next, actions] = nextStep(snapshot, event)
   return { state: stateOf(next), persisted: persist(next), effects: effectsOf(actions) }
 }
 

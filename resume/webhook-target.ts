@@ -1,6 +1,6 @@
 import { guardedFetch, httpStatusLine, RedirectRefused, type OutboundGuard } from '../engine/outbound.js'
 import { PrivateDestinationError } from '../engine/webhook-address.js'
-import { webhookHeaders } from '../sdk/webhook.js'
+import { signWebhookHeaders } from './webhook-signature.js'
 import { ResumeRejected, type ResumeTarget } from '../plugins/resume-target.js'
 
 const TIMEOUT_MS = 10_000
@@ -19,7 +19,7 @@ export function webhookTarget(defaultSecret: string, fetchImpl: typeof fetch = f
     async resume(event, spec, { messageId }) {
       if (!('webhook' in spec)) throw new Error('webhookTarget called for another target')
       const body = JSON.stringify(event)
-      const headers = await webhookHeaders({ secret: spec.webhook.secret ?? defaultSecret, id: messageId, body })
+      const headers = signWebhookHeaders(spec.webhook.secret ?? defaultSecret, messageId, body)
       let response: Response
       try {
         // The SSRF guard runs again here (and on every same-origin redirect hop) because DNS

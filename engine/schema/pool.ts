@@ -27,6 +27,8 @@ export interface PoolStats {
   crashes: number
   refusedBusy: number
   started: number
+  /** Tasks handed to a worker (compiles and validations). */
+  tasks: number
 }
 
 /**
@@ -40,7 +42,7 @@ export class ValidationPool {
   private readonly queue: Pending[] = []
   private nextId = 1
   private closed = false
-  readonly stats: PoolStats = { timeouts: 0, crashes: 0, refusedBusy: 0, started: 0 }
+  readonly stats: PoolStats = { timeouts: 0, crashes: 0, refusedBusy: 0, started: 0, tasks: 0 }
 
   constructor(private readonly limits: ValidationLimits) {}
 
@@ -83,6 +85,7 @@ export class ValidationPool {
       slot.current = { ...pending, id, timer }
       const message: WorkerTask = { ...pending.task, id }
       slot.worker.postMessage(message)
+      this.stats.tasks++
     }
     this.refresh()
   }

@@ -1,4 +1,5 @@
 import type { Middleware } from 'koa'
+import { chain } from '../../plugins/web/chain.js'
 import { z } from 'zod'
 import { definePlugin, type Plugin, type PluginParts } from '../../plugins/plugin.js'
 import { extractRateLimit, FixedWindowLimiter, rateLimit } from '../../plugins/web/rate-limit.js'
@@ -115,9 +116,5 @@ export function dashboardPlugin(options: DashboardOptions = {}): Plugin {
   })
 }
 
-/** Runs middleware in order, each one's `next` being the following one (what koa-compose does). */
-function chain(middleware: Middleware[]): Middleware {
-  return (ctx, next) => middleware.reduceRight<() => Promise<unknown>>((after, mw) => () => Promise.resolve(mw(ctx, after)), next)()
-}
 
 export const dashboardUiPlugin: Plugin = dashboardPlugin()

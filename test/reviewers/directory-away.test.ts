@@ -46,6 +46,13 @@ describe('absences in the directory', () => {
     expect(acting.identities).toEqual(expect.arrayContaining(['user:ana', 'email:ana@example.com', 'chat:UANA', 'group:finance']))
     expect(acting.covering).toEqual([{ person: 'ana', identities: expect.arrayContaining(['user:ana']) }])
     expect((await directory.actorFor('email', 'bob@example.com')).covering?.[0]?.person).toBe('ana')
+    expect(await groupExpander(directory, () => enabled)(['dashboard'])).toEqual(['dashboard'])
+    // Nobody's handle is never looked up: a directory that cannot reach Redis still answers.
+    const offline = new Redis(testRedisUrl(), { lazyConnect: true, enableOfflineQueue: false })
+    const unreachable = new Directory(offline, prefix, rules, () => now)
+    expect(await unreachable.redirectAway(['dashboard', 'teams:someone'], enabled)).toEqual({ recipients: ['dashboard', 'teams:someone'], redirected: [] })
+    await expect(unreachable.redirectAway(['chat:UANA'], enabled)).rejects.toThrow()
+    offline.disconnect()
     const expanded = await groupExpander(directory, () => enabled)(['group:finance', 'chat:UANA', 'email:someone@example.com'])
     expect(expanded.sort()).toEqual(['email:bob@example.com', 'email:dee@example.com', 'email:someone@example.com'])
 

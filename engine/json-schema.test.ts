@@ -1,0 +1,37 @@
+import { randomInt } from 'node:crypto'
+import { afterAll, describe, expect, it } from 'vitest'
+import { closeValidation, configureValidation, schemaProblems, validationLimits, validationStats } from './json-schema.js'
+
+afterAll(async () => {
+  await closeValidation()
+})
+
+const tasks = () => validationStats()?.tasks ?? 0
+
+describe('schema checks', () => {
+  it('ask a worker once for a schema it has already found valid', async () => {
+    const schema = { type: 'object', properties: { n: { type: 'integer', minimum: randomInt(1_000_000) } }, required: ['n'] }
+    const before = tasks()
+    expect(await schemaProblems(schema, '/responseSchema')).toEqual([])
+    expect(await schemaProblems({ ...schema }, '/payloadSchema')).toEqual([])
+    expect(tasks() - before).toBe(1)
+  })
+
+  it('ask again for a schema that was refused, and every time', async () => {
+    const schema = { type: 'object', properties: { n: { type: 'no-such-type', minimum: randomInt(1_000_000) } } }
+    const before = tasks()
+    const first = await schemaProblems(schema, '/responseSchema')
+    expect(first.length).toBeGreaterThan(0)
+    expect(await schemaProblems(schema, '/responseSchema')).toEqual(first)
+    expect(tasks() - before).toBe(2)
+  })
+
+  it('check a remembered schema again once the limits change', async () => {
+    const schema = { type: 'object', properties: { s: { type: 'string', maxLength: randomInt(1_000_000) } } }
+    expect(await schemaProblems(schema, '/responseSchema')).toEqual([])
+    configureValidation({ timeoutMs: validationLimits().timeoutMs + 1 })
+    // A new pool counts from zero; the schema must reach it.
+    expect(await schemaProblems(schema, '/responseSchema')).toEqual([])
+    expect(tasks()).toBe(1)
+  })
+})
