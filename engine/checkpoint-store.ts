@@ -53,6 +53,11 @@ export interface CommitArgs {
   audit: AuditEntry[]
   effects: Effect[]
   now: number
+  /**
+   * When the sweeper may re-dispatch the outbox entry (default `now`): later when the
+   * committing process makes first attempts itself, so their lease costs no second write.
+   */
+  outboxDueAt?: number
   create?: { request: StoredRequest; idempotency?: { scope: string; key: string; record: string; ttlSeconds: number } }
 }
 
@@ -239,6 +244,7 @@ export class CheckpointStore {
       args.id,
       k.cluster ? 'SPUBLISH' : 'PUBLISH',
       k.none(shard),
+      String(args.outboxDueAt ?? args.now),
       ...schemaArgs,
       ...args.audit.map((entry) => JSON.stringify(this.atRest.sealAudit(entry))),
     )

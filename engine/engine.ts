@@ -33,6 +33,12 @@ export interface Dispatched {
  */
 export interface EffectDispatcher {
   dispatch(entry: OutboxEntry, request: StoredRequest, committed?: LoadedCheckpoint): Promise<Dispatched | void>
+  /**
+   * How long to keep the sweeper off these effects' outbox entry when this process will likely
+   * make some first attempts itself; undefined when it will not. The commit writes the entry
+   * leased, which saves the separate lease write a dispatch with inline attempts would make.
+   */
+  inlineLeaseMs?(effects: readonly Effect[], request: StoredRequest): number | undefined
 }
 
 
@@ -206,6 +212,7 @@ export class Engine {
       { seq: 0, at: now, state: step.state, prev: GENESIS },
     )
     const chain = this.chain(step, audit, request, now)
+    const lease = this.leaseAtCommit(chain.effects, request, now)
     const result = await this.store.commit({
       id,
       expectedVersion: 0,
@@ -217,6 +224,7 @@ export class Engine {
       audit: chain.entries,
       effects: chain.effects,
       now,
+      ...(lease !== undefined && { outboxDueAt: lease }),
       create: {
         request,
         ...(idempotency !== undefined && {
@@ -255,7 +263,7 @@ export class Engine {
     // already finished when they run (the delivery worker skips finished checkpoints) and
     // nobody is asked. A crash in between leaves it pending for a person: the sweeper delivers it.
     const checkpoint = this.afterCreate ? await this.afterCreate(created).catch(() => created) : created
-    await this.dispatchNow({ checkpointId: id, version: 1, effects: chain.effects }, request, checkpoint)
+    await this.dispatchNow({ checkpointId: id, version: 1, effects: chain.effects }, request, checkpoint, lease !== undefined)
     return { checkpoint, replayed: false }
   }
 
@@ -346,6 +354,7 @@ export class Engine {
         prev: loaded.auditHead,
       })
       const chain = this.chain(step, audit, loaded.request, now)
+      const lease = this.leaseAtCommit(chain.effects, loaded.request, now)
       const result = await this.store.commit({
         id,
         expectedVersion: loaded.version,
@@ -357,6 +366,7 @@ export class Engine {
         audit: chain.entries,
         effects: chain.effects,
         now,
+        ...(lease !== undefined && { outboxDueAt: lease }),
       })
       if (result.status === CommitStatus.Ok) {
         this.observer.committed?.({ id, from: loaded.state, to: step.state, event: event.type, request: loaded.request, input: event, persisted: step.persisted, version: result.version })
@@ -364,7 +374,7 @@ export class Engine {
         const head = chain.entries[chain.entries.length - 1]!.hash
         const committed: LoadedCheckpoint = { ...loaded, persisted: chain.final.persisted, state: chain.final.state, version: result.version, auditHead: head, auditLength: loaded.auditLength + chain.entries.length }
         if (chain.effects.length > 0) {
-          await this.dispatchNow({ checkpointId: id, version: result.version, effects: chain.effects }, loaded.request, committed)
+          await this.dispatchNow({ checkpointId: id, version: result.version, effects: chain.effects }, loaded.request, committed, lease !== undefined)
         }
         return committed
       }
@@ -453,7 +463,14 @@ export class Engine {
   }
 
   /** Hands effects to the dispatcher right after commit; on failure the sweeper retries. */
-  private async dispatchNow(entry: OutboxEntry, request: StoredRequest, committed?: LoadedCheckpoint): Promise<void> {
+  /** The outbox entry's due time when the commit writes it leased (see EffectDispatcher.inlineLeaseMs). */
+  private leaseAtCommit(effects: readonly Effect[], request: StoredRequest, now: number): number | undefined {
+    if (effects.length === 0) return undefined
+    const ms = this.dispatcher.inlineLeaseMs?.(effects, request)
+    return ms === undefined ? undefined : now + ms
+  }
+
+  private async dispatchNow(entry: OutboxEntry, request: StoredRequest, committed?: LoadedCheckpoint, leasedByCommit = false): Promise<void> {
     const failed = (error: unknown) => this.observer.dispatchFailed?.({ id: entry.checkpointId, version: entry.version, error })
     try {
       const inline = (await this.dispatcher.dispatch(entry, request, committed))?.inline
@@ -462,7 +479,7 @@ export class Engine {
         return
       }
       // The caller (an API request, a job) does not wait for mail servers or webhooks.
-      await this.store.leaseOutbox(entry.checkpointId, entry.version, this.clock() + inline.leaseMs)
+      if (!leasedByCommit) await this.store.leaseOutbox(entry.checkpointId, entry.version, this.clock() + inline.leaseMs)
       void inline
         .run()
         .then(() => this.store.clearOutbox(entry.checkpointId, entry.version))

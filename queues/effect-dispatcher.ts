@@ -49,6 +49,18 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
     private readonly resumeFirstDelayMs?: number,
   ) {}
 
+  inlineLeaseMs(effects: readonly Effect[], request: StoredRequest): number | undefined {
+    const first = this.first
+    if (!first) return undefined
+    const likely = effects.some((effect) => {
+      if (effect.type === 'resume') return request.resume !== undefined && first.mayResume(Object.keys(request.resume)[0] ?? '')
+      if (effect.type !== 'deliver' && effect.type !== 'remind' && effect.type !== 'publishUpdate') return false
+      // A group may expand to anyone; a batch member's delivery waits as a job, so leasing it is harmless either way.
+      return effect.recipients.some((r) => !this.inline.has(r) && r !== INLINE_CHANNEL && (r.startsWith('group:') || first.mayDeliver(channelOfRecipient(r))))
+    })
+    return likely ? first.leaseMs : undefined
+  }
+
   async dispatch(entry: OutboxEntry, request: StoredRequest, committed?: LoadedCheckpoint): Promise<Dispatched> {
     const inline: InlineAttempt[] = []
     await Promise.all(entry.effects.map((effect) => this.one(entry, effect, request, inline, committed)))

@@ -29,7 +29,9 @@
  *          the script's slot; a classic PUBLISH would be broadcast over the whole cluster bus)
  * ARGV[15] the name that stands for "no key" ('' on one Redis; on a Cluster a name in the
  *          shard's slot, since every key must share the slot): the first line maps it to ''
- * ARGV[16 + i]                      schema i's JSON, for KEYS[10 + 2i]
+ * ARGV[16] when the outbox entry falls due for the sweeper (ms): now, or later while the
+ *          committing process makes first attempts itself (its lease)
+ * ARGV[17 + i]                      schema i's JSON, for KEYS[10 + 2i]
  * the rest                          audit entry JSON, in order (at least one)
  *
  * Returns {1, version} on success, or a negative code from CommitStatus:
@@ -53,7 +55,7 @@ for i = 1, #KEYS do if KEYS[i] == ARGV[15] then KEYS[i] = '' end end
 local expected = tonumber(ARGV[1])
 local cpKey = KEYS[1]
 local schemaCount = (#KEYS - 9) / 2
-local firstEntry = 16 + schemaCount
+local firstEntry = 17 + schemaCount
 local entryCount = #ARGV - firstEntry + 1
 
 local function record(version, auditLength, request, snapshot)
@@ -62,7 +64,7 @@ end
 
 local function countSchemas()
   for i = 0, schemaCount - 1 do
-    if redis.call('INCR', KEYS[11 + 2 * i]) == 1 then redis.call('SET', KEYS[10 + 2 * i], ARGV[16 + i]) end
+    if redis.call('INCR', KEYS[11 + 2 * i]) == 1 then redis.call('SET', KEYS[10 + 2 * i], ARGV[17 + i]) end
   end
 end
 
@@ -116,7 +118,7 @@ redis.call('RPUSH', KEYS[2], unpack(ARGV, firstEntry))
 
 if ARGV[7] ~= '' then
   redis.call('HSET', KEYS[3], ARGV[6], ARGV[7])
-  redis.call('ZADD', KEYS[4], ARGV[8], ARGV[6])
+  redis.call('ZADD', KEYS[4], ARGV[16], ARGV[6])
 end
 
 redis.call(ARGV[14], ARGV[12], cjson.encode({id = ARGV[13], state = ARGV[4], version = version}))

@@ -103,6 +103,9 @@ describe('inline first attempts', () => {
     const hp = await holdpoint({ HOLDPOINT_INLINE_ATTEMPTS: '1' })
     const store = hp.runtime.engine.store
     const lease = store.leaseOutbox.bind(store)
+    const commit = store.commit.bind(store)
+    // Commits that lease their entry themselves would never reach the lease write that fails here.
+    store.commit = ({ outboxDueAt: _leased, ...args }) => commit(args)
     store.leaseOutbox = () => Promise.reject(new Error('Redis went away'))
     const ask = async () => (await hp.api('POST', '/v1/checkpoints', { task: 'Wire?', responseSchema: approvalSchema, resume: { webhook: { url: hook.url } } })).body.id as string
     const first = await ask()
@@ -114,6 +117,37 @@ describe('inline first attempts', () => {
     for (const id of [first, second]) await eventually(async () => (await audit(hp, id)).some((e) => e.kind === 'resumed'), 15_000)
     // Both made inline: the second at once, the first when the sweeper dispatched it again.
     expect(await counted(hp)).toEqual({ 'resume:done': 2 })
+  })
+
+  it('have their outbox entry leased by the commit itself: no second write before the attempt', async () => {
+    let release: () => void = () => undefined
+    const held = new Promise<void>((r) => (release = r))
+    const hook = await receiver(async () => {
+      await held
+      return 200
+    })
+    const hp = await holdpoint()
+    const store = hp.runtime.engine.store
+    let separateLeases = 0
+    const lease = store.leaseOutbox.bind(store)
+    store.leaseOutbox = (...args) => {
+      separateLeases++
+      return lease(...args)
+    }
+    const id = (await hp.api('POST', '/v1/checkpoints', { task: 'Wire?', responseSchema: approvalSchema, resume: { webhook: { url: hook.url } } })).body.id as string
+    const answeredAt = Date.now()
+    const answered = await hp.api('POST', `/v1/checkpoints/${id}/response`, { response: { approved: true }, actor: 'ana' })
+    expect(answered.status).toBe(200)
+    await eventually(async () => hook.received.length === 1)
+    // While the webhook hangs, the sweeper may not touch the entry: it falls due only after the lease.
+    const field = `${id}|${answered.body.version as number}`
+    const due = Number(await hp.redis.zscore(store.keys.outboxByTime(store.keys.shardOf(id)), field))
+    expect(due).toBeGreaterThanOrEqual(answeredAt + 10_000)
+    expect(separateLeases).toBe(0)
+    release()
+    await eventually(async () => (await audit(hp, id)).some((e) => e.kind === 'resumed'))
+    await eventually(async () => (await hp.redis.zscore(store.keys.outboxByTime(store.keys.shardOf(id)), field)) === null)
+    expect(await counted(hp)).toEqual({ 'resume:done': 1 })
   })
 
   it('are off with HOLDPOINT_INLINE_ATTEMPTS=0: every delivery and resume is a job', async () => {

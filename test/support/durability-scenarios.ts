@@ -150,9 +150,12 @@ export function durabilityScenarios(place: RedisPlace): void {
     const store = hp.runtime.engine.store
     const clear = store.clearOutbox.bind(store)
     const lease = store.leaseOutbox.bind(store)
-    // An inline attempt leases its entry away from the sweeper for a while; without the lease,
-    // the sweeper meets the entry again every sweep, as after a crash once the lease ran out.
+    const commit = store.commit.bind(store)
+    // An inline attempt leases its entry away from the sweeper for a while (written by the
+    // commit, or after it); without the lease, the sweeper meets the entry again every sweep,
+    // as after a crash once the lease ran out.
     store.leaseOutbox = () => Promise.resolve()
+    store.commit = ({ outboxDueAt: _leased, ...args }) => commit(args)
     const dispatched = new Map<string, number>()
     store.clearOutbox = (id, version) => {
       dispatched.set(`${id}|${version}`, (dispatched.get(`${id}|${version}`) ?? 0) + 1)
@@ -177,6 +180,7 @@ export function durabilityScenarios(place: RedisPlace): void {
     await eventually(async () => dispatchesOf(final) >= 3, 15_000)
     store.clearOutbox = clear
     store.leaseOutbox = lease
+    store.commit = commit
     await eventually(async () => (await outboxSize(hp.redis, store.keys)) === 0, 10_000)
     await new Promise((r) => setTimeout(r, 500))
 
