@@ -462,7 +462,6 @@ export class Engine {
     await this.note(loaded.id, draft, loaded)
   }
 
-  /** Hands effects to the dispatcher right after commit; on failure the sweeper retries. */
   /** The outbox entry's due time when the commit writes it leased (see EffectDispatcher.inlineLeaseMs). */
   private leaseAtCommit(effects: readonly Effect[], request: StoredRequest, now: number): number | undefined {
     if (effects.length === 0) return undefined
@@ -470,6 +469,7 @@ export class Engine {
     return ms === undefined ? undefined : now + ms
   }
 
+  /** Hands effects to the dispatcher right after commit; on failure the sweeper retries. */
   private async dispatchNow(entry: OutboxEntry, request: StoredRequest, committed?: LoadedCheckpoint, leasedByCommit = false): Promise<void> {
     const failed = (error: unknown) => this.observer.dispatchFailed?.({ id: entry.checkpointId, version: entry.version, error })
     try {
