@@ -3,6 +3,7 @@ import type { FieldProblem } from './problems.js'
 import { limitsFromEnv, type ValidationLimits } from './schema/limits.js'
 import { ValidationPool, type PoolStats } from './schema/pool.js'
 import { shapeProblems } from './schema/shape.js'
+import { WeightedLru } from './schema/lru.js'
 
 /**
  * Validation of agents' JSON Schemas and of values against them, on a budget. Agents are
@@ -26,15 +27,7 @@ const thePool = () => (pool ??= new ValidationPool(limits))
  * verdict is kept, and the memo is dropped with the pool, so a change of limits re-checks.
  */
 const VALID_SCHEMAS_KEPT = 1024
-const validSchemas = new Set<string>()
-
-function rememberValid(key: string): void {
-  if (validSchemas.size >= VALID_SCHEMAS_KEPT) {
-    const oldest = validSchemas.values().next()
-    if (!oldest.done) validSchemas.delete(oldest.value)
-  }
-  validSchemas.add(key)
-}
+const validSchemas = new WeightedLru<true>(VALID_SCHEMAS_KEPT, Infinity)
 
 /**
  * Sets the limits (the runtime passes its config). A change restarts the pool: validations
@@ -83,9 +76,9 @@ export async function schemaProblems(schema: Record<string, unknown>, at: string
   const shape = shapeProblems(schema, Buffer.byteLength(schemaText), at, limits)
   if (shape.length > 0) return shape
   const key = hashText(schemaText)
-  if (validSchemas.has(key)) return []
+  if (validSchemas.get(key)) return []
   const problems = await thePool().run({ op: 'schema', key, schemaText, at })
-  if (problems.length === 0) rememberValid(key)
+  if (problems.length === 0) validSchemas.set(key, true, 1)
   return problems
 }
 

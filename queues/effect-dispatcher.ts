@@ -1,6 +1,6 @@
 import type { Dispatched, EffectDispatcher } from '../engine/engine.js'
 import type { LoadedCheckpoint, OutboxEntry } from '../engine/checkpoint-store.js'
-import type { StoredRequest } from '../engine/stored-request.js'
+import { resumeTargetOf, type StoredRequest } from '../engine/stored-request.js'
 import type { Effect } from '../machine/types.js'
 import { timerJobName, type DeliverJob, type ResumeJob, type TimerJob, type VerifyJob } from '../plugins/job-data.js'
 import { BATCH_GATHER_MS } from './batch-gather.js'
@@ -53,12 +53,21 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
     const first = this.first
     if (!first) return undefined
     const likely = effects.some((effect) => {
-      if (effect.type === 'resume') return request.resume !== undefined && first.mayResume(Object.keys(request.resume)[0] ?? '')
+      if (effect.type === 'resume') return request.resume !== undefined && first.mayResume(resumeTargetOf(request))
       if (effect.type !== 'deliver' && effect.type !== 'remind' && effect.type !== 'publishUpdate') return false
       // A group may expand to anyone; a batch member's delivery waits as a job, so leasing it is harmless either way.
-      return effect.recipients.some((r) => !this.inline.has(r) && r !== INLINE_CHANNEL && (r.startsWith('group:') || first.mayDeliver(channelOfRecipient(r))))
+      return this.sent(effect).some((r) => r.startsWith('group:') || first.mayDeliver(channelOfRecipient(r)))
     })
     return likely ? first.leaseMs : undefined
+  }
+
+  /**
+   * The recipients a delivery, reminder or update goes out to as jobs or attempts (before group
+   * expansion). The dashboard is live through the commit's pub/sub message: it needs no update
+   * job, and when its delivery is recorded by the commit, no delivery job either.
+   */
+  private sent(effect: Extract<Effect, { type: 'deliver' | 'remind' | 'publishUpdate' }>): string[] {
+    return effect.type === 'deliver' ? effect.recipients.filter((r) => !this.inline.has(r)) : effect.recipients.filter((r) => r !== INLINE_CHANNEL)
   }
 
   async dispatch(entry: OutboxEntry, request: StoredRequest, committed?: LoadedCheckpoint): Promise<Dispatched> {
@@ -75,9 +84,7 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
       case 'remind':
       case 'publishUpdate': {
         const jobName = effect.type === 'publishUpdate' ? 'update' : effect.type
-        // The dashboard is live through the commit's pub/sub message: it needs no update job,
-        // and when its delivery is recorded by the commit, no delivery job either.
-        const wanted = effect.type === 'deliver' ? effect.recipients.filter((r) => !this.inline.has(r)) : effect.recipients.filter((r) => r !== INLINE_CHANNEL)
+        const wanted = this.sent(effect)
         const recipients = await this.expand(wanted)
         await Promise.all(
           recipients.map(async (recipient) => {
@@ -124,7 +131,7 @@ export class BullmqEffectDispatcher implements EffectDispatcher {
         if (!request.resume) return
         const data: ResumeJob = { checkpointId: id, state: effect.state }
         const enqueue = (job: ResumeJob, delay?: number) => this.queues.add(RESUME_QUEUE, id, effect.state, job, { ...RESUME_JOB, ...(delay !== undefined && { delay }), jobId: jobIds.resume(id) })
-        if (!this.first?.mayResume(Object.keys(request.resume)[0] ?? '')) return enqueue(data)
+        if (!this.first?.mayResume(resumeTargetOf(request))) return enqueue(data)
         inline.push({
           kind: 'resume',
           checkpointId: id,

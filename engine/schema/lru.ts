@@ -36,6 +36,11 @@ export class WeightedLru<V> {
     }
   }
 
+  clear(): void {
+    this.entries.clear()
+    this.weight = 0
+  }
+
   get size(): number {
     return this.entries.size
   }

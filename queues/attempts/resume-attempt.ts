@@ -2,6 +2,7 @@ import type { LoadedCheckpoint } from '../../engine/checkpoint-store.js'
 import { ResumeRejected } from '../../plugins/resume-target.js'
 import { resumeEventOf, resumeMessageId } from '../../resume/resume-event.js'
 import { wasResumed } from '../resume-record.js'
+import { resumeTargetOf } from '../../engine/stored-request.js'
 import type { AttemptDeps } from './attempt-deps.js'
 import { FinalFailure } from './final-failure.js'
 
@@ -28,7 +29,7 @@ export async function attemptResume(deps: AttemptDeps, order: ResumeOrder, loade
   if (!cp) return 'checkpoint gone'
   const spec = cp.request.resume
   if (!spec) return 'no resume target'
-  const targetName = Object.keys(spec)[0] ?? ''
+  const targetName = resumeTargetOf(cp.request)
   const target = deps.resumeTargets.get(targetName)
   if (!target) throw new FinalFailure(`resume target ${targetName} is not enabled`)
   if (!order.force && !order.fresh && (await wasResumed(engine.store, cp.id))) return 'already resumed'

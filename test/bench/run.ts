@@ -16,7 +16,7 @@
  *                                       # checkout (4 and 32 in flight, commands, memory)
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, symlinkSync } from 'node:fs'
+import { existsSync, readFileSync, symlinkSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
@@ -124,6 +124,29 @@ interface LoadResult {
   rounds: number[]
   createToDelivered: Summary
   answerToWebhook: Summary
+  /** For a side whose Redis and process the bench owns: over all rounds. */
+  commandsPerLifecycle?: number
+  /** CPU of the Holdpoint process (main thread and worker threads), from /proc. */
+  cpuMsPerLifecycle?: number
+}
+
+/** A server the driver runs lifecycles against; Holdpoint sides also say where to measure it. */
+interface Side {
+  label: string
+  base: string
+  admin?: Redis
+  pid?: number
+}
+
+/** CPU time a process has used so far (ms), from /proc; NaN where there is no /proc. */
+function processCpuMs(pid: number): number {
+  try {
+    // utime and stime, in clock ticks (100 per second on Linux), after the parenthesised name.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return NaN
+  }
 }
 
 /** Rounds per figure, each side's interleaved with the other's, so both meet the same moments of the machine. */
@@ -155,18 +178,31 @@ function combine(concurrency: number, rounds: Round[]): LoadResult {
 }
 
 /**
- * `sides` at one concurrency, ROUNDS rounds each, taking turns round by round; `between`
- * runs around each side's round (to count what it cost Redis, say).
+ * `sides` at one concurrency, ROUNDS rounds each, taking turns round by round. A side with an
+ * `admin` connection gets the Redis commands its rounds cost, one with a `pid` its CPU.
  */
-async function interleaved<T extends { label: string; base: string }>(sides: T[], token: string, receiver: Receiver, concurrency: number, count: number, around?: (side: T, round: () => Promise<Round>) => Promise<Round>): Promise<LoadResult[]> {
+async function interleaved(sides: Side[], token: string, receiver: Receiver, concurrency: number, count: number): Promise<LoadResult[]> {
   const rounds = sides.map((): Round[] => [])
+  const calls = sides.map(() => 0)
+  const cpu = sides.map(() => 0)
   for (let r = 0; r < ROUNDS; r++) {
     for (const [i, side] of sides.entries()) {
-      const round = () => driveRound(`${side.label} ${r + 1}/${ROUNDS}`, side.base, token, receiver, concurrency, count)
-      rounds[i]!.push(await (around ? around(side, round) : round()))
+      const callsFrom = side.admin ? await commandCalls(side.admin) : 0
+      const cpuFrom = side.pid ? processCpuMs(side.pid) : 0
+      rounds[i]!.push(await driveRound(`${side.label} ${r + 1}/${ROUNDS}`, side.base, token, receiver, concurrency, count))
+      if (side.pid) cpu[i]! += processCpuMs(side.pid) - cpuFrom
+      if (!side.admin) continue
+      // Let the resume jobs' own bookkeeping land before reading the counter.
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      calls[i]! += (await commandCalls(side.admin)) - callsFrom
     }
   }
-  return rounds.map((r) => combine(concurrency, r))
+  const lifecycles = count * ROUNDS
+  return rounds.map((r, i) => ({
+    ...combine(concurrency, r),
+    ...(sides[i]!.admin && { commandsPerLifecycle: Math.round(calls[i]! / lifecycles) }),
+    ...(sides[i]!.pid && { cpuMsPerLifecycle: Math.round((cpu[i]! / lifecycles) * 100) / 100 }),
+  }))
 }
 
 async function warmUp(label: string, base: string, token: string, receiver: Receiver): Promise<void> {
@@ -189,9 +225,7 @@ function buildAt(ref: string): string {
   return dir
 }
 
-interface Target {
-  label: string
-  base: string
+interface Target extends Side {
   redisUrl: string
   admin: Redis
   stop(): Promise<void>
@@ -223,6 +257,7 @@ async function startTarget(label: string, dir: string, token: string, secret: st
     base,
     redisUrl: redis.url,
     admin,
+    ...(child.pid !== undefined && { pid: child.pid }),
     async stop() {
       child.kill('SIGTERM')
       admin.disconnect()
@@ -235,8 +270,8 @@ async function startTarget(label: string, dir: string, token: string, secret: st
 
 interface SideBySide {
   concurrency: number
-  before: LoadResult & { commandsPerLifecycle: number }
-  after: LoadResult & { commandsPerLifecycle: number }
+  before: LoadResult
+  after: LoadResult
 }
 
 /**
@@ -247,17 +282,8 @@ async function compare(before: Target, after: Target, token: string, receiver: R
   const rows: SideBySide[] = []
   for (const t of [before, after]) await warmUp(`${t.label}: warm-up`, t.base, token, receiver)
   for (const c of [4, 32]) {
-    const calls = new Map<string, number>()
-    const [b, a] = await interleaved([before, after], token, receiver, c, LIFECYCLES, async (t, round) => {
-      const start = await commandCalls(t.admin)
-      const result = await round()
-      // Let the resume jobs' own bookkeeping land before reading the counter.
-      await new Promise((r) => setTimeout(r, 500))
-      calls.set(t.label, (calls.get(t.label) ?? 0) + (await commandCalls(t.admin)) - start)
-      return result
-    })
-    const perLifecycle = (t: Target) => Math.round((calls.get(t.label) ?? 0) / (LIFECYCLES * ROUNDS))
-    rows.push({ concurrency: c, before: { ...b!, commandsPerLifecycle: perLifecycle(before) }, after: { ...a!, commandsPerLifecycle: perLifecycle(after) } })
+    const [b, a] = await interleaved([before, after], token, receiver, c, LIFECYCLES)
+    rows.push({ concurrency: c, before: b!, after: a! })
   }
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
   const payload = { note: 'x'.repeat(180), amountUsd: 250 }
@@ -283,9 +309,9 @@ function compareMarkdown(ref: string, c: Awaited<ReturnType<typeof compare>>, pe
   return [
     `Before (\`${ref}\`) and after (this checkout), same driver, same run, ${ROUNDS} rounds each taking turns (lifecycles/s: best round; latencies and commands: all rounds); webhook resume, dashboard only (the load stage's lifecycle):`,
     '',
-    '| in flight | lifecycles/s before → after | answer → webhook p50 / p99 (ms) before | after | Redis commands per lifecycle before → after |',
-    '|---:|---|---|---|---|',
-    ...c.rows.map((r) => `| ${r.concurrency} | ${f(r.before)} → ${f(r.after)} | ${lat(r.before.answerToWebhook)} | ${lat(r.after.answerToWebhook)} | ${r.before.commandsPerLifecycle} → ${r.after.commandsPerLifecycle} |`),
+    '| in flight | lifecycles/s before → after | answer → webhook p50 / p99 (ms) before | after | Redis commands per lifecycle before → after | Holdpoint CPU ms per lifecycle before → after |',
+    '|---:|---|---|---|---|---|',
+    ...c.rows.map((r) => `| ${r.concurrency} | ${f(r.before)} → ${f(r.after)} | ${lat(r.before.answerToWebhook)} | ${lat(r.after.answerToWebhook)} | ${r.before.commandsPerLifecycle} → ${r.after.commandsPerLifecycle} | ${r.before.cpuMsPerLifecycle} → ${r.after.cpuMsPerLifecycle} |`),
     '',
     `Redis per pending checkpoint (${pending} pending, 200-byte payloads, used_memory): ${c.bytesPerPending.before} B before → ${c.bytesPerPending.after} B after.`,
   ].join('\n')
@@ -370,20 +396,9 @@ async function main(): Promise<void> {
 
     const bullmq = await bullmqBaseline(target.redisUrl, full ? 20_000 : 5_000)
     const rows: Array<{ concurrency: number; holdpoint: LoadResult; ceiling: LoadResult }> = []
-    let commandsPerLifecycle = 0
     for (const c of CONCURRENCIES) {
       const count = c === 1 ? Math.min(200, LIFECYCLES) : LIFECYCLES
-      let calls = 0
-      const [ceiling, hp] = await interleaved([{ label: 'in-memory ceiling', base: memBase }, { label: 'holdpoint', base: hpBase }], token, receiver, c, count, async (side, round) => {
-        if (side.base !== hpBase) return round()
-        const start = await commandCalls(target.admin)
-        const result = await round()
-        // Let the resume jobs' own bookkeeping land before reading the counter.
-        await new Promise((r) => setTimeout(r, 500))
-        calls += (await commandCalls(target.admin)) - start
-        return result
-      })
-      if (c === 32) commandsPerLifecycle = Math.round(calls / (count * ROUNDS))
+      const [ceiling, hp] = await interleaved([{ label: 'in-memory ceiling', base: memBase }, { ...target, label: 'holdpoint' }], token, receiver, c, count)
       rows.push({ concurrency: c, holdpoint: hp!, ceiling: ceiling! })
     }
 
@@ -467,12 +482,13 @@ async function main(): Promise<void> {
         ceilingLifecyclesPerSecond: r.ceiling.lifecyclesPerSecond,
         holdpointRounds: r.holdpoint.rounds,
         ceilingRounds: r.ceiling.rounds,
+        holdpointCpuMsPerLifecycle: r.holdpoint.cpuMsPerLifecycle ?? null,
         ratioToCeiling: Math.round((r.holdpoint.lifecyclesPerSecond / r.ceiling.lifecyclesPerSecond) * 100) / 100,
         holdpointCreateToDeliveredMs: r.holdpoint.createToDelivered,
         holdpointAnswerToWebhookMs: r.holdpoint.answerToWebhook,
         ceilingAnswerToWebhookMs: r.ceiling.answerToWebhook,
       })),
-      redisCommandsPerLifecycle: commandsPerLifecycle,
+      redisCommandsPerLifecycle: rows.find((r) => r.concurrency === 32)?.holdpoint.commandsPerLifecycle ?? 0,
       redisBytesPerPendingCheckpoint: bytesPerPending,
       pendingCheckpointsMeasured: PENDING_FOR_MEMORY,
       underPendingLoad: pendingRows,
@@ -501,7 +517,7 @@ async function main(): Promise<void> {
       '|---:|---|---|---|---:|',
       ...pendingRows.map((r) => `| ${r.pending} | ${r.create.p50} / ${r.create.p99} | ${r.answer.p50} / ${r.answer.p99} | ${r.timerLateness.p50} / ${r.timerLateness.p99} / ${r.timerLateness.max} | ${r.bytesPerPending} |`),
       '',
-      `At 32 in flight Holdpoint runs **${at32?.ratioToCeiling ?? '?'}×** the in-memory ceiling's lifecycles/s (rounds: Holdpoint ${at32?.holdpointRounds.join(', ') ?? '?'}; ceiling ${at32?.ceilingRounds.join(', ') ?? '?'}).`,
+      `At 32 in flight Holdpoint runs **${at32?.ratioToCeiling ?? '?'}×** the in-memory ceiling's lifecycles/s (rounds: Holdpoint ${at32?.holdpointRounds.join(', ') ?? '?'}; ceiling ${at32?.ceilingRounds.join(', ') ?? '?'}). The Holdpoint process spends **${at32?.holdpointCpuMsPerLifecycle ?? '?'} ms** of CPU per lifecycle there (main thread and worker threads, from /proc): at its best round's rate, ${at32?.holdpointCpuMsPerLifecycle ? Math.round(at32.holdpointCpuMsPerLifecycle * at32.holdpointLifecyclesPerSecond / 10) : '?'}% of one core.`,
       '',
       '### What the refund example costs Redis',
       '',
