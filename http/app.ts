@@ -8,7 +8,7 @@ import { checkpointRoutes, type CheckpointRoutesDeps } from './routes/checkpoint
 import { healthRoutes, type HealthDeps } from './routes/health.js'
 import { ruleRoutes, type RuleRoutesDeps } from './routes/rules.js'
 import { randomUUID } from 'node:crypto'
-import { withLogContext } from '../plugins/log-context.js'
+import { requestIds } from '../plugins/log-context.js'
 import { MCP_PATH, mcpEndpoint } from '../mcp/http-endpoint.js'
 import { chain } from '../plugins/web/chain.js'
 
@@ -46,18 +46,13 @@ export function createHttpApp(deps: HttpDeps): Koa {
     const started = process.hrtime.bigint()
     const requestId = ctx.get('x-request-id') || randomUUID()
     ctx.set('x-request-id', requestId)
-    // Routes learn the checkpoint id only once matched, hence a function (and a getter below).
-    const checkpointId = () => {
-      const id = (ctx as { params?: Record<string, string> }).params?.id
-      return id?.startsWith('cp_') ? id : undefined
-    }
     try {
-      await withLogContext({ requestId, get checkpointId() { return checkpointId() } }, next)
+      await next()
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
       const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched'
       deps.metrics.httpDuration.observe({ method: ctx.method, route, status: String(ctx.status) }, seconds)
-      log.debug({ requestId, checkpointId: checkpointId(), method: ctx.method, route, status: ctx.status, ms: Math.round(seconds * 1000) }, 'request')
+      log.debug({ ...requestIds(ctx), method: ctx.method, route, status: ctx.status, ms: Math.round(seconds * 1000) }, 'request')
     }
   })
   app.use(securityHeaders())

@@ -1,6 +1,5 @@
 import { pino, type Logger } from 'pino'
 import pretty from 'pino-pretty'
-import { currentLogContext } from '../plugins/log-context.js'
 
 /**
  * JSON logs. Handlers log ids (checkpoint, job, request), never bodies; the redaction list is
@@ -33,8 +32,6 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       base: { service: 'holdpoint', pid: process.pid },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      // Request and job ids from the async context; a line's own fields win over them.
-      mixin: currentLogContext,
     },
     destination as pino.DestinationStream | undefined,
   )

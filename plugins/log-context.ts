@@ -1,31 +1,16 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
+import type { Context } from 'koa'
 
 /**
- * Ids that belong on every log line written while serving one request or running one job,
- * without threading a child logger through every call: the logger's mixin reads them here.
- * Fields are getters so ids learnt later (the route's checkpoint id) still show up.
+ * The ids a log line about one request carries: the request id (the caller's `x-request-id`,
+ * or one the first middleware made up and echoed) and, on checkpoint routes, the checkpoint.
+ *
+ * Read off the Koa context rather than kept in an AsyncLocalStorage: on Node 20 a store that
+ * is ever entered installs promise hooks for every promise of the process (ioredis', BullMQ's),
+ * which cost about a tenth of the CPU of a checkpoint lifecycle (docs/performance.md). Lines
+ * written below the HTTP layer name their own ids (checkpoint, job, person) instead.
  */
-export interface LogContext {
-  readonly requestId?: string | undefined
-  readonly checkpointId?: string | undefined
-  readonly queue?: string | undefined
-  readonly jobId?: string | undefined
-}
-
-const storage = new AsyncLocalStorage<LogContext>()
-
-export function withLogContext<T>(context: LogContext, run: () => T): T {
-  return storage.run(context, run)
-}
-
-/** The current ids, leaving out the ones not known (pino merges these into each line). */
-export function currentLogContext(): Record<string, string> {
-  const context = storage.getStore()
-  if (!context) return {}
-  const out: Record<string, string> = {}
-  for (const key of ['requestId', 'checkpointId', 'queue', 'jobId'] as const) {
-    const value = context[key]
-    if (value !== undefined) out[key] = value
-  }
-  return out
+export function requestIds(ctx: Context): { requestId?: string; checkpointId?: string } {
+  const requestId = ctx.response.get('x-request-id')
+  const id = (ctx as { params?: Record<string, string> }).params?.id
+  return { ...(requestId && { requestId }), ...(id?.startsWith('cp_') && { checkpointId: id }) }
 }

@@ -2,6 +2,7 @@ import type { Context, Middleware } from 'koa'
 import { CheckpointArchived, CheckpointNotFound, CommitContention, EventRefused, IdempotencyConflict } from '../../engine/errors.js'
 import { ValidationFailed, type FieldProblem } from '../../engine/problems.js'
 import type { Logger } from 'pino'
+import { requestIds } from '../log-context.js'
 
 /** RFC 9457 problem details; `errors` lists each failing JSON pointer for validation failures. */
 export interface Problem {
@@ -86,7 +87,7 @@ export function problemMiddleware(logger: Logger): Middleware {
         sendProblem(ctx, p)
         return
       }
-      logger.error({ err: error, method: ctx.method, path: ctx.path }, 'unhandled error')
+      logger.error({ err: error, ...requestIds(ctx), method: ctx.method, path: ctx.path }, 'unhandled error')
       sendProblem(ctx, { type: TYPE_BASE + 'internal', title: 'Internal error', status: 500 })
     }
   }
