@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { canonicalJson } from './canonical-json.js'
+import { canonicalJson, sameCanonical } from './canonical-json.js'
 
 /** The first version, kept here as the definition: stored audit hashes were computed with it. */
 function reference(value: unknown): string {
@@ -47,5 +47,25 @@ describe('canonicalJson', () => {
 
   it('puts integer-like keys first in numeric order, as JSON.stringify of any object does', () => {
     expect(canonicalJson({ b: 1, 10: 2, 9: 3, a: 4, '01': 5 })).toBe('{"9":3,"10":2,"01":5,"a":4,"b":1}')
+  })
+
+  it('says two values are the same exactly when their canonical texts are', () => {
+    const reordered = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(reordered)
+      if (v === null || typeof v !== 'object' || v instanceof Date) return v
+      const o: Record<string, unknown> = {}
+      for (const k of Object.keys(v).reverse()) Object.defineProperty(o, k, { value: reordered((v as Record<string, unknown>)[k]), enumerable: true, writable: true, configurable: true })
+      return o
+    }
+    const agrees = (a: unknown, b: unknown) => expect(sameCanonical(a, b)).toBe(canonicalJson(a) === canonicalJson(b))
+    fc.assert(fc.property(value, value, (a, b) => {
+      agrees(a, b)
+      agrees(a, reordered(a))
+      agrees([a, undefined], [reordered(a), null])
+      agrees({ k: a, gone: undefined }, { k: reordered(b) })
+    }), { numRuns: 3000 })
+    expect(sameCanonical({ a: [1, { b: 2, c: undefined }] }, { a: [1, { b: 2 }] })).toBe(true)
+    expect(sameCanonical({ a: [1, { b: 2 }] }, { a: [1, { b: 3 }] })).toBe(false)
+    expect(sameCanonical([], {})).toBe(false)
   })
 })

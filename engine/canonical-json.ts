@@ -41,3 +41,30 @@ function write(value: unknown): string | undefined {
   }
   return `${out}}`
 }
+
+/**
+ * Whether `a` and `b` have the same canonical JSON, without writing it: the snapshot encoder
+ * asks this of every context field on every commit, and writing both texts was most of its
+ * cost. Same rules as `write`: key order does not matter, keys holding undefined do not
+ * exist, undefined in an array is null.
+ */
+export function sameCanonical(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return write(a) === write(b)
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (!sameCanonical(a[i] ?? null, b[i] ?? null)) return false
+    return true
+  }
+  const x = a as Record<string, unknown>
+  const y = b as Record<string, unknown>
+  let present = 0
+  for (const key of Object.keys(x)) {
+    const v = x[key]
+    if (v === undefined) continue
+    present++
+    if (!Object.prototype.hasOwnProperty.call(y, key) || y[key] === undefined || !sameCanonical(v, y[key])) return false
+  }
+  for (const key of Object.keys(y)) if (y[key] !== undefined) present--
+  return present === 0
+}

@@ -1,7 +1,7 @@
 import type { PersistedCheckpoint } from '../machine/index.js'
 import { isTerminal, type CheckpointContext, type CheckpointState } from '../machine/types.js'
 import { stateOf } from '../machine/step.js'
-import { canonicalJson } from './canonical-json.js'
+import { sameCanonical } from './canonical-json.js'
 
 /**
  * Context fields every checkpoint starts with, whatever it asked for (most checkpoints never
@@ -30,9 +30,8 @@ const DEFAULTS: Partial<CheckpointContext> = {
   lastVerdict: null,
 }
 
-/** Equal as stored: `===` settles primitives; only objects and arrays need their canonical text. */
-const sameValue = (a: unknown, b: unknown): boolean =>
-  a === b || (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null ? canonicalJson(a) === canonicalJson(b) : JSON.stringify(a) === JSON.stringify(b))
+/** Equal as stored. */
+const sameValue = sameCanonical
 
 /**
  * A deep copy of plain JSON data (what a context holds), so a decoded context shares no array
