@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
-import { closeValidation, configureValidation, schemaProblems, validationLimits, validationStats } from './json-schema.js'
+import { closeValidation, configureValidation, schemaProblems, validationLimits, validationStats, valueProblems } from './json-schema.js'
 
 afterAll(async () => {
   await closeValidation()
@@ -33,5 +33,18 @@ describe('schema checks', () => {
     // A new pool counts from zero; the schema must reach it.
     expect(await schemaProblems(schema, '/responseSchema')).toEqual([])
     expect(tasks()).toBe(1)
+  })
+
+  it('pass a plain answer without a worker, and send a refusal to one for its problems', async () => {
+    const schema = { type: 'object', properties: { approved: { type: 'boolean' }, n: { type: 'integer', maximum: randomInt(10, 1_000_000) } }, required: ['approved'] }
+    await schemaProblems(schema, '/responseSchema')
+    const before = tasks()
+    expect(await valueProblems(schema, { approved: true, n: 3 }, '/response')).toEqual([])
+    expect(tasks() - before).toBe(0)
+    expect(await valueProblems(schema, { approved: 'yes' }, '/response')).toEqual([expect.objectContaining({ path: '/response/approved' })])
+    expect(tasks() - before).toBe(1)
+    // Outside the plain subset (a pattern), even a passing value is a worker's to judge.
+    expect(await valueProblems({ type: 'string', pattern: '^a' }, 'abc')).toEqual([])
+    expect(tasks() - before).toBe(2)
   })
 })

@@ -4,12 +4,14 @@ import { limitsFromEnv, type ValidationLimits } from './schema/limits.js'
 import { ValidationPool, type PoolStats } from './schema/pool.js'
 import { shapeProblems } from './schema/shape.js'
 import { WeightedLru } from './schema/lru.js'
+import { surelyValid } from './schema/surely-valid.js'
 
 /**
  * Validation of agents' JSON Schemas and of values against them, on a budget. Agents are
  * untrusted, so schemas compile and run in worker threads (engine/schema/pool.ts) under a
  * time and heap limit, patterns run on a linear-time engine, each schema compiles in its
- * own scope, and sizes and error lists are capped. See SECURITY.md, "Schema validation".
+ * own scope, and sizes and error lists are capped; only a bounded check that can merely say
+ * yes runs on the event loop (schema/surely-valid.ts). See SECURITY.md, "Schema validation".
  */
 
 export type { ValidationLimits } from './schema/limits.js'
@@ -84,6 +86,9 @@ export async function schemaProblems(schema: Record<string, unknown>, at: string
 
 /** Problems with `value` against `schema`, with paths prefixed by `base` (e.g. `/response`). */
 export async function valueProblems(schema: Record<string, unknown>, value: unknown, base = ''): Promise<FieldProblem[]> {
+  // Plain schemas over small values pass on the event loop (bounded; it can only say yes);
+  // anything else, and every refusal with its problems, comes from a worker.
+  if (value !== undefined && surelyValid(schema, value)) return []
   const schemaText = JSON.stringify(schema)
   const valueText = value === undefined ? null : JSON.stringify(value)
   return thePool().run({ op: 'value', key: hashText(schemaText), schemaText, valueText, base, maxErrors: limits.maxErrors })
