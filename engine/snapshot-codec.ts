@@ -30,8 +30,11 @@ const DEFAULTS: Partial<CheckpointContext> = {
   lastVerdict: null,
 }
 
-/** Equal as stored. */
-const sameValue = sameCanonical
+/** `target[key] = value`, except that a `__proto__` key stays data, as in a spread. */
+function put(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
+  else target[key] = value
+}
 
 /**
  * A deep copy of plain JSON data (what a context holds), so a decoded context shares no array
@@ -41,12 +44,8 @@ function copyPlain<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value
   if (Array.isArray(value)) return value.map(copyPlain) as T
   const out: Record<string, unknown> = {}
-  for (const key of Object.keys(value)) {
-    const copy = copyPlain((value as Record<string, unknown>)[key])
-    // An agent's `__proto__` key (JSON.parse makes it an own property) stays data.
-    if (key === '__proto__') Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true })
-    else out[key] = copy
-  }
+  // An agent's `__proto__` key (JSON.parse makes it an own property) stays data.
+  for (const key of Object.keys(value)) put(out, key, copyPlain((value as Record<string, unknown>)[key]))
   return out as T
 }
 
@@ -71,7 +70,7 @@ export function encodeSnapshot(p: PersistedCheckpoint): string {
 
 export function decodeSnapshot(json: string): PersistedCheckpoint {
   const stored = JSON.parse(json) as { value: unknown; context: Partial<CheckpointContext> & Pick<CheckpointContext, 'notify'> }
-  const context = { ...copyPlain(DEFAULTS), ...stored.context } as CheckpointContext
+  const context = derivedContext(stored.context) as unknown as CheckpointContext
   context.tierNotify ??= context.notify
   return { value: stored.value, context }
 }
@@ -91,7 +90,7 @@ const DEFAULT_KEYS = Object.keys(DEFAULTS)
 function derivedContext(baseline: Partial<CheckpointContext>): Record<string, unknown> {
   const context: Record<string, unknown> = {}
   for (const key of DEFAULT_KEYS) context[key] = copyPlain(derivedValue(baseline, key))
-  for (const key of Object.keys(baseline)) if (!Object.prototype.hasOwnProperty.call(DEFAULTS, key)) context[key] = copyPlain((baseline as Record<string, unknown>)[key])
+  for (const key of Object.keys(baseline)) if (!Object.prototype.hasOwnProperty.call(DEFAULTS, key)) put(context, key, copyPlain((baseline as Record<string, unknown>)[key]))
   return context
 }
 
@@ -112,13 +111,13 @@ const valueOf = (state: CheckpointState): unknown => (isTerminal(state) ? state 
 export function encodeCompactSnapshot(plain: PersistedCheckpoint, baseline: Partial<CheckpointContext>, stored: PersistedCheckpoint = plain): string {
   const out: Record<string, unknown> = {}
   const state = stateOf(plain)
-  if (sameValue(valueOf(state), plain.value)) out.s = state
+  if (sameCanonical(valueOf(state), plain.value)) out.s = state
   else out.value = stored.value
   const sealed = stored.context as unknown as Record<string, unknown>
   const context = plain.context as unknown as Record<string, unknown>
   for (const key of Object.keys(context)) {
     const derived = derivedValue(baseline, key)
-    if (derived === undefined || !sameValue(derived, context[key])) out[key] = sealed[key]
+    if (derived === undefined || !sameCanonical(derived, context[key])) out[key] = sealed[key]
   }
   const { notify, deliveredTo } = plain.context
   if (out.deliveredTo !== undefined) out.deliveredTo = deliveredTo.map((r) => (notify.includes(r) ? notify.indexOf(r) : r))
@@ -134,12 +133,7 @@ function notified(notify: readonly string[], index: number): string {
 export function decodeCompactSnapshot(json: string, baseline: Partial<CheckpointContext>): PersistedCheckpoint {
   const { s, value, deliveredTo, ...fields } = JSON.parse(json) as { s?: CheckpointState; value?: unknown; deliveredTo?: Array<string | number> } & Omit<Partial<CheckpointContext>, 'deliveredTo'>
   const context = derivedContext(baseline)
-  for (const key of Object.keys(fields)) {
-    const value = (fields as Record<string, unknown>)[key]
-    // An agent's `__proto__` key stays data, as a spread would have kept it.
-    if (key === '__proto__') Object.defineProperty(context, key, { value, enumerable: true, writable: true, configurable: true })
-    else context[key] = value
-  }
+  for (const key of Object.keys(fields)) put(context, key, (fields as Record<string, unknown>)[key])
   const decoded = context as unknown as CheckpointContext
   if (deliveredTo !== undefined) decoded.deliveredTo = deliveredTo.map((r) => (typeof r === 'number' ? notified(decoded.notify, r) : r))
   return { value: s === undefined ? value : valueOf(s), context: decoded }

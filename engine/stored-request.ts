@@ -18,12 +18,12 @@ export interface StoredRequest extends Omit<CreateSpec, 'idempotencyKey'> {
 
 type Shown = Pick<CreateSpec, 'task' | 'payload' | 'payloadSchema' | 'responseSchema'>
 
-/** sha256 (hex) of what people are shown: task, payload and schemas, in plaintext. */
 /** The resume target a request names (`webhook`, `inngest`, …); '' when it names none. */
 export function resumeTargetOf(request: Pick<StoredRequest, 'resume'>): string {
   return Object.keys(request.resume ?? {})[0] ?? ''
 }
 
+/** sha256 (hex) of what people are shown: task, payload and schemas, in plaintext. */
 export function requestHash(request: Shown): string {
   return createHash('sha256')
     .update(canonicalJson({ task: request.task, payload: request.payload, payloadSchema: request.payloadSchema, responseSchema: request.responseSchema }))

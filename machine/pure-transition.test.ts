@@ -20,10 +20,10 @@ const input: CheckpointInput = {
   quorum: { approvals: 2, rejectOn: 1, decisionField: 'approved' },
 }
 
-// Taken and refused events alike, through escalation, reminders, claims and a quorum.
 /** What the store reads of an action (its type and the effects it lists), not the scope it ran in. */
 const described = (actions: ReadonlyArray<{ type: string; params?: unknown }>) => actions.map((a) => ({ type: a.type, params: a.params }))
 
+// Taken and refused events alike, through escalation, reminders, claims and a quorum.
 const events: CheckpointEvent[] = [
   { type: 'checkpoint.delivered', now: T0, recipient: 'dashboard' },
   { type: 'checkpoint.delivered', now: T0, recipient: 'dashboard' },

@@ -6,7 +6,7 @@ import type { Context } from 'koa'
  *
  * Read off the Koa context rather than kept in an AsyncLocalStorage: on Node 20 a store that
  * is ever entered installs promise hooks for every promise of the process (ioredis', BullMQ's),
- * which cost about a tenth of the CPU of a checkpoint lifecycle (docs/performance.md). Lines
+ * which cost about a fifth of the server's CPU per checkpoint lifecycle (docs/performance.md). Lines
  * written below the HTTP layer name their own ids (checkpoint, job, person) instead.
  */
 export function requestIds(ctx: Context): { requestId?: string; checkpointId?: string } {

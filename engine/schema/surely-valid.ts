@@ -87,72 +87,58 @@ export function surelyValid(schema: unknown, value: unknown): boolean {
     if (typeof s === 'boolean') return true
     if (!isObject(s)) return false
     for (const key of Object.keys(s)) {
-      const check = Object.prototype.hasOwnProperty.call(KEYWORDS, key) ? KEYWORDS[key] : undefined
+      const check = own(KEYWORDS, key) ? KEYWORDS[key] : undefined
       if (!check?.(s[key])) return false
     }
     if (s.properties !== undefined && !Object.values(s.properties as Schema).every(plain)) return false
     return s.items === undefined || plain(s.items)
   }
+  // From here on the schema is known well formed (`plain` passed), so only values are checked.
   const walk = (s: unknown, v: unknown): boolean => {
     if (--left < 0) return false
-    if (s === true) return true
-    if (!isObject(s)) return false
-    return keywords(s, v)
+    return typeof s === 'boolean' ? s : keywords(s as Schema, v)
   }
   const keywords = (s: Schema, v: unknown): boolean => {
-    if (s.type !== undefined) {
-      const types = Array.isArray(s.type) ? s.type : [s.type]
-      if (types.length === 0 || !types.every((t) => typeof t === 'string' && TYPES.has(t))) return false
-      if (!types.some((t) => hasType(v, t as string))) return false
-    }
-    if (s.enum !== undefined && (!Array.isArray(s.enum) || !s.enum.some((e) => sameCanonical(e, v)))) return false
+    if (s.type !== undefined && !(Array.isArray(s.type) ? s.type : [s.type]).some((t) => hasType(v, t as string))) return false
+    if (s.enum !== undefined && !(s.enum as unknown[]).some((e) => sameCanonical(e, v))) return false
     if (own(s, 'const') && !sameCanonical(s.const, v)) return false
-    if (isObject(v) && !object(s, v)) return false
-    if (Array.isArray(v) && !array(s, v)) return false
-    if (typeof v === 'string' && !string(s, v)) return false
-    if (typeof v === 'number' && !number(s, v)) return false
+    if (isObject(v)) return object(s, v)
+    if (Array.isArray(v)) return array(s, v)
+    if (typeof v === 'string') return string(s, v)
+    if (typeof v === 'number') return number(s, v)
     return true
   }
   const object = (s: Schema, v: Record<string, unknown>): boolean => {
-    const properties = s.properties
-    if (properties !== undefined && !isObject(properties)) return false
+    const properties = s.properties as Schema | undefined
     // ajv reads `data.name`, so a property the value lacks but Object.prototype has (toString)
     // is checked against its schema there; leave those to it.
     if (properties) for (const key of Object.keys(properties)) if (key in Object.prototype && !own(v, key)) return false
     const keys = Object.keys(v)
     left -= keys.length
     if (left < 0) return false
-    if (s.required !== undefined) {
-      if (!Array.isArray(s.required)) return false
-      for (const name of s.required) if (typeof name !== 'string' || !own(v, name)) return false
-    }
-    const extra = s.additionalProperties
-    if (extra !== undefined && typeof extra !== 'boolean') return false
+    if (s.required !== undefined && !(s.required as string[]).every((name) => own(v, name))) return false
     for (const key of keys) {
       if (key === '__proto__') return false
       if (properties && own(properties, key)) {
         if (!walk(properties[key], v[key])) return false
-      } else if (extra === false) return false
+      } else if (s.additionalProperties === false) return false
     }
     return true
   }
   const array = (s: Schema, v: unknown[]): boolean => {
-    if (s.minItems !== undefined && !(isCount(s.minItems) && v.length >= s.minItems)) return false
-    if (s.maxItems !== undefined && !(isCount(s.maxItems) && v.length <= s.maxItems)) return false
-    if (s.items === undefined) return true
-    if (Array.isArray(s.items)) return false
-    for (const item of v) if (!walk(s.items, item)) return false
-    return true
+    if (s.minItems !== undefined && v.length < (s.minItems as number)) return false
+    if (s.maxItems !== undefined && v.length > (s.maxItems as number)) return false
+    return s.items === undefined || v.every((item) => walk(s.items, item))
   }
   const string = (s: Schema, v: string): boolean => {
-    if ((s.minLength !== undefined || s.maxLength !== undefined) && v.length > LONGEST_STRING) return false
-    if (s.minLength !== undefined && !(isCount(s.minLength) && length(v) >= s.minLength)) return false
-    if (s.maxLength !== undefined && !(isCount(s.maxLength) && length(v) <= s.maxLength)) return false
-    return true
+    if (s.minLength === undefined && s.maxLength === undefined) return true
+    if (v.length > LONGEST_STRING) return false
+    const n = length(v)
+    return (s.minLength === undefined || n >= (s.minLength as number)) && (s.maxLength === undefined || n <= (s.maxLength as number))
   }
   const number = (s: Schema, v: number): boolean => {
-    const bound = (b: unknown, ok: (b: number) => boolean) => b === undefined || (typeof b === 'number' && Number.isFinite(b) && ok(b))
-    return bound(s.minimum, (b) => v >= b) && bound(s.maximum, (b) => v <= b) && bound(s.exclusiveMinimum, (b) => v > b) && bound(s.exclusiveMaximum, (b) => v < b)
+    const within = (b: unknown, ok: (b: number) => boolean) => b === undefined || ok(b as number)
+    return within(s.minimum, (b) => v >= b) && within(s.maximum, (b) => v <= b) && within(s.exclusiveMinimum, (b) => v > b) && within(s.exclusiveMaximum, (b) => v < b)
   }
   return isObject(schema) && plain(schema) && walk(schema, value)
 }
