@@ -14,7 +14,11 @@ export function canonicalJson(value: unknown): string {
 // Integer-like keys come first, in numeric order, in any JavaScript object, so JSON.stringify
 // of the sorted copy wrote them that way; a sorted list has to be reordered to match.
 const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/
-const isArrayIndex = (key: string) => ARRAY_INDEX.test(key) && Number(key) < 4294967295
+const isArrayIndex = (key: string) => {
+  // Most keys do not start with a digit: no need to run the pattern on them.
+  const first = key.charCodeAt(0)
+  return first >= 48 && first <= 57 && ARRAY_INDEX.test(key) && Number(key) < 4294967295
+}
 
 function orderedKeys(value: object): string[] {
   const keys = Object.keys(value).sort()

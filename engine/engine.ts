@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { sha256 } from './sha256.js'
 import { advance, begin, refusalOf, respondedBy, type PersistedCheckpoint, type Step } from '../machine/index.js'
 import { isTerminal, type Actor, type CheckpointContext, type CheckpointEvent, type CheckpointState, type Effect, type RespondedBy } from '../machine/types.js'
 import { under, type AnswerInput, type AnswerOutcome, type PersonalActInput } from './answer-outcome.js'
@@ -99,7 +99,7 @@ const SYSTEM: RespondedBy = { channel: 'system', actor: 'holdpoint' }
 
 function fingerprint(spec: CreateSpec): string {
   const { idempotencyKey: _ignored, ...rest } = spec
-  return createHash('sha256').update(canonicalJson(rest)).digest('base64url')
+  return sha256(canonicalJson(rest), 'base64url')
 }
 
 const auditKind: Record<CheckpointEvent['type'], AuditDraft['kind']> = {
@@ -199,7 +199,7 @@ export class Engine {
     const spec = this.assigner ? await this.assigner(requested) : requested
     const now = this.clock()
     const { idempotencyKey, ...rest } = spec
-    const idempotency = idempotencyKey !== undefined ? { scope: principal, key: createHash('sha256').update(idempotencyKey).digest('base64url') } : undefined
+    const idempotency = idempotencyKey !== undefined ? { scope: principal, key: sha256(idempotencyKey, 'base64url') } : undefined
     // In the idempotency record's shard on a Cluster, so one commit writes both.
     const id = this.store.newId(now, idempotency)
     const assignTo = spec.assignTo ?? spec.notify

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { sha256 } from './sha256.js'
 import type { FieldProblem } from './problems.js'
 import { limitsFromEnv, type ValidationLimits } from './schema/limits.js'
 import { ValidationPool, type PoolStats } from './schema/pool.js'
@@ -70,7 +70,7 @@ export function schemaHash(schema: unknown): string {
   return hashText(JSON.stringify(schema) ?? 'undefined')
 }
 
-const hashText = (text: string) => createHash('sha256').update(text).digest('base64url')
+const hashText = (text: string) => sha256(text, 'base64url')
 
 /** Problems with a schema itself, reported at `at` (e.g. `/responseSchema`). */
 export async function schemaProblems(schema: Record<string, unknown>, at: string): Promise<FieldProblem[]> {

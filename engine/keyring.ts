@@ -42,8 +42,13 @@ export class Keyring {
   }
 
   macWith(kid: string, purpose: string, data: string): string | undefined {
+    return this.macBytes(kid, purpose, data)?.toString('base64url')
+  }
+
+  /** The MAC as bytes, for a caller that keeps only part of it. */
+  macBytes(kid: string, purpose: string, data: string): Buffer | undefined {
     const key = this.derived(kid, purpose)
-    return key && createHmac('sha256', key).update(data).digest('base64url')
+    return key && createHmac('sha256', key).update(data).digest()
   }
 
   verify(kid: string, purpose: string, data: string, mac: string): boolean {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { sha256, sha256Bytes } from './sha256.js'
 import { canonicalJson } from './canonical-json.js'
 import { DEFAULT_TIMEOUT_SECONDS, type CreateSpec } from './create-spec.js'
 
@@ -25,9 +25,7 @@ export function resumeTargetOf(request: Pick<StoredRequest, 'resume'>): string {
 
 /** sha256 (hex) of what people are shown: task, payload and schemas, in plaintext. */
 export function requestHash(request: Shown): string {
-  return createHash('sha256')
-    .update(canonicalJson({ task: request.task, payload: request.payload, payloadSchema: request.payloadSchema, responseSchema: request.responseSchema }))
-    .digest('hex')
+  return sha256(canonicalJson({ task: request.task, payload: request.payload, payloadSchema: request.payloadSchema, responseSchema: request.responseSchema }), 'hex')
 }
 
 /**
@@ -39,7 +37,7 @@ export function requestHash(request: Shown): string {
  * (2^128 work); a birthday collision (2^64) only confuses the colliding agent's own two.
  */
 export function schemaHash(json: string): string {
-  return createHash('sha256').update(json).digest().subarray(0, 16).toString('base64url')
+  return sha256Bytes(json).subarray(0, 16).toString('base64url')
 }
 
 /**

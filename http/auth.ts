@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { sha256Bytes } from '../engine/sha256.js'
+import { timingSafeEqual } from 'node:crypto'
 import type { Middleware } from 'koa'
 import { problem } from '../plugins/web/problem.js'
 import type { LoadedCheckpoint } from '../engine/checkpoint-store.js'
@@ -15,7 +16,7 @@ export interface AgentState {
   checkpoint?: LoadedCheckpoint
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest()
+const digest = (value: string) => sha256Bytes(value)
 
 /** Bearer-token check for `/v1`. Compares digests in constant time so length leaks nothing. */
 export function requireAgentToken(tokens: readonly ApiToken[]): Middleware<AgentState> {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { sha256 } from '../engine/sha256.js'
 import type { TimerName } from '../machine/types.js'
 
 /**
@@ -8,7 +8,7 @@ import type { TimerName } from '../machine/types.js'
  * custom ids, hence '.' separators. Ids start with `<checkpoint id>.` (the archiver finds a
  * checkpoint's jobs by it), except timers': see `timer`.
  */
-const short = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 16)
+const short = (value: string) => sha256(value, 'base64url').slice(0, 16)
 
 export const jobIds = {
   deliver: (checkpointId: string, version: number, recipient: string) => `${checkpointId}.d${version}.${short(recipient)}`,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { sha256 } from '../../engine/sha256.js'
 import type { RedisClient } from '../../engine/redis-client.js'
 import type { Context, Middleware } from 'koa'
 import { z } from 'zod'
@@ -34,7 +34,7 @@ export class FixedWindowLimiter {
   async hit(rule: RateLimitRule, subject: string): Promise<number> {
     if (rule.limit <= 0) return 0
     // Hashed so tokens and addresses never appear in Redis key names.
-    const id = createHash('sha256').update(subject).digest('base64url').slice(0, 22)
+    const id = sha256(subject, 'base64url').slice(0, 22)
     const [count, ttl] = (await this.redis.eval(HIT, 1, `${this.prefix}:ratelimit:${rule.scope}:${id}`, rule.windowSeconds)) as [number, number]
     return count > rule.limit ? Math.max(1, ttl) : 0
   }
