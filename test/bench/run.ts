@@ -30,14 +30,13 @@ import { PLUGINS } from '../../ops/plugins.js'
 import { verifyWebhook } from '../../sdk/webhook.js'
 import { freePort } from '../support/free-port.js'
 import { startRedisServer } from '../support/redis-process.js'
-import { Progress, runPool, summarize, type Summary } from './stats.js'
+import { Progress, runFor, runPool, summarize, type Summary } from './stats.js'
 import { commandCalls, usedMemory } from './redis-info.js'
 import { idleCost, idleMarkdown, lifecycleCost, lifecycleMarkdown, memoryCost, memoryMarkdown } from './redis-cost.js'
 import { clusterStage, clusterStageMarkdown } from './cluster-stage.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const full = process.argv.includes('--full')
-const LIFECYCLES = full ? 3000 : 600
 const CONCURRENCIES = [1, 4, 8, 32, 64]
 const beforeRef = (() => {
   const i = process.argv.indexOf('--before')
@@ -118,8 +117,13 @@ async function lifecycle(base: string, token: string, receiver: Receiver): Promi
 
 interface LoadResult {
   concurrency: number
-  /** The best round's: noise on a shared machine only ever slows a round down. */
+  /**
+   * The median round's. Not the best round's: on these shared machines a neighbour's burst
+   * can make a whole round of one side faster or slower by a third, and the best of a few
+   * rounds follows the one burst that happened to land on it.
+   */
   lifecyclesPerSecond: number
+  bestLifecyclesPerSecond: number
   /** Every round's, in the order they ran. */
   rounds: number[]
   createToDelivered: Summary
@@ -149,28 +153,38 @@ function processCpuMs(pid: number): number {
   }
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
 /** Rounds per figure, each side's interleaved with the other's, so both meet the same moments of the machine. */
-const ROUNDS = 3
+const ROUNDS = 5
 
 interface Round {
   lifecyclesPerSecond: number
   times: LifecycleTimes[]
 }
 
-async function driveRound(label: string, base: string, token: string, receiver: Receiver, concurrency: number, count: number): Promise<Round> {
+/** Each round: this long at full concurrency before the measured window, then the window. */
+const RAMP_MS = 500
+const WINDOW_MS = full ? 10_000 : 3_000
+
+async function driveRound(label: string, base: string, token: string, receiver: Receiver, concurrency: number): Promise<Round> {
   const times: LifecycleTimes[] = []
-  const progress = new Progress(`${label} c=${concurrency}`, count)
-  const started = performance.now()
-  await runPool(count, concurrency, async () => void times.push(await lifecycle(base, token, receiver)), progress)
-  const seconds = (performance.now() - started) / 1000
-  return { lifecyclesPerSecond: Math.round((count / seconds) * 10) / 10, times }
+  const run = await runFor(RAMP_MS, WINDOW_MS, concurrency, async () => void times.push(await lifecycle(base, token, receiver)))
+  const lifecyclesPerSecond = Math.round((run.inWindow / run.windowSeconds) * 10) / 10
+  process.stderr.write(`${label.padEnd(34)} c=${concurrency}: ${lifecyclesPerSecond} lifecycles/s (${run.started} lifecycles)\n`)
+  return { lifecyclesPerSecond, times }
 }
 
 function combine(concurrency: number, rounds: Round[]): LoadResult {
   const times = rounds.flatMap((r) => r.times)
   return {
     concurrency,
-    lifecyclesPerSecond: Math.max(...rounds.map((r) => r.lifecyclesPerSecond)),
+    lifecyclesPerSecond: median(rounds.map((r) => r.lifecyclesPerSecond)),
+    bestLifecyclesPerSecond: Math.max(...rounds.map((r) => r.lifecyclesPerSecond)),
     rounds: rounds.map((r) => r.lifecyclesPerSecond),
     createToDelivered: summarize(times.map((t) => t.createToDelivered)),
     answerToWebhook: summarize(times.map((t) => t.answerToWebhook)),
@@ -181,7 +195,7 @@ function combine(concurrency: number, rounds: Round[]): LoadResult {
  * `sides` at one concurrency, ROUNDS rounds each, taking turns round by round. A side with an
  * `admin` connection gets the Redis commands its rounds cost, one with a `pid` its CPU.
  */
-async function interleaved(sides: Side[], token: string, receiver: Receiver, concurrency: number, count: number): Promise<LoadResult[]> {
+async function interleaved(sides: Side[], token: string, receiver: Receiver, concurrency: number): Promise<LoadResult[]> {
   const rounds = sides.map((): Round[] => [])
   const calls = sides.map(() => 0)
   const cpu = sides.map(() => 0)
@@ -189,7 +203,7 @@ async function interleaved(sides: Side[], token: string, receiver: Receiver, con
     for (const [i, side] of sides.entries()) {
       const callsFrom = side.admin ? await commandCalls(side.admin) : 0
       const cpuFrom = side.pid ? processCpuMs(side.pid) : 0
-      rounds[i]!.push(await driveRound(`${side.label} ${r + 1}/${ROUNDS}`, side.base, token, receiver, concurrency, count))
+      rounds[i]!.push(await driveRound(`${side.label} ${r + 1}/${ROUNDS}`, side.base, token, receiver, concurrency))
       if (side.pid) cpu[i]! += processCpuMs(side.pid) - cpuFrom
       if (!side.admin) continue
       // Let the resume jobs' own bookkeeping land before reading the counter.
@@ -197,16 +211,18 @@ async function interleaved(sides: Side[], token: string, receiver: Receiver, con
       calls[i]! += (await commandCalls(side.admin)) - callsFrom
     }
   }
-  const lifecycles = count * ROUNDS
-  return rounds.map((r, i) => ({
-    ...combine(concurrency, r),
-    ...(sides[i]!.admin && { commandsPerLifecycle: Math.round(calls[i]! / lifecycles) }),
-    ...(sides[i]!.pid && { cpuMsPerLifecycle: Math.round((cpu[i]! / lifecycles) * 100) / 100 }),
-  }))
+  return rounds.map((r, i) => {
+    const lifecycles = r.reduce((n, round) => n + round.times.length, 0)
+    return {
+      ...combine(concurrency, r),
+      ...(sides[i]!.admin && { commandsPerLifecycle: Math.round(calls[i]! / lifecycles) }),
+      ...(sides[i]!.pid && { cpuMsPerLifecycle: Math.round((cpu[i]! / lifecycles) * 100) / 100 }),
+    }
+  })
 }
 
 async function warmUp(label: string, base: string, token: string, receiver: Receiver): Promise<void> {
-  await driveRound(label, base, token, receiver, 8, 100)
+  await runPool(100, 8, async () => void (await lifecycle(base, token, receiver)), new Progress(label, 100))
 }
 
 function spawnProcess(args: string[], env: Record<string, string>, cwd = root): ChildProcess {
@@ -282,7 +298,7 @@ async function compare(before: Target, after: Target, token: string, receiver: R
   const rows: SideBySide[] = []
   for (const t of [before, after]) await warmUp(`${t.label}: warm-up`, t.base, token, receiver)
   for (const c of [4, 32]) {
-    const [b, a] = await interleaved([before, after], token, receiver, c, LIFECYCLES)
+    const [b, a] = await interleaved([before, after], token, receiver, c)
     rows.push({ concurrency: c, before: b!, after: a! })
   }
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
@@ -307,7 +323,7 @@ function compareMarkdown(ref: string, c: Awaited<ReturnType<typeof compare>>, pe
   const f = (l: LoadResult) => `${l.lifecyclesPerSecond}`
   const lat = (s: Summary) => `${s.p50} / ${s.p99}`
   return [
-    `Before (\`${ref}\`) and after (this checkout), same driver, same run, ${ROUNDS} rounds each taking turns (lifecycles/s: best round; latencies and commands: all rounds); webhook resume, dashboard only (the load stage's lifecycle):`,
+    `Before (\`${ref}\`) and after (this checkout), same driver, same run, ${ROUNDS} rounds each taking turns (lifecycles/s: median round, each a ${WINDOW_MS / 1000} s window at full concurrency; latencies and commands: all rounds); webhook resume, dashboard only (the load stage's lifecycle):`,
     '',
     '| in flight | lifecycles/s before → after | answer → webhook p50 / p99 (ms) before | after | Redis commands per lifecycle before → after | Holdpoint CPU ms per lifecycle before → after |',
     '|---:|---|---|---|---|---|',
@@ -397,8 +413,7 @@ async function main(): Promise<void> {
     const bullmq = await bullmqBaseline(target.redisUrl, full ? 20_000 : 5_000)
     const rows: Array<{ concurrency: number; holdpoint: LoadResult; ceiling: LoadResult }> = []
     for (const c of CONCURRENCIES) {
-      const count = c === 1 ? Math.min(200, LIFECYCLES) : LIFECYCLES
-      const [ceiling, hp] = await interleaved([{ label: 'in-memory ceiling', base: memBase }, { ...target, label: 'holdpoint' }], token, receiver, c, count)
+      const [ceiling, hp] = await interleaved([{ label: 'in-memory ceiling', base: memBase }, { ...target, label: 'holdpoint' }], token, receiver, c)
       rows.push({ concurrency: c, holdpoint: hp!, ceiling: ceiling! })
     }
 
@@ -484,6 +499,7 @@ async function main(): Promise<void> {
         ceilingRounds: r.ceiling.rounds,
         holdpointCpuMsPerLifecycle: r.holdpoint.cpuMsPerLifecycle ?? null,
         ratioToCeiling: Math.round((r.holdpoint.lifecyclesPerSecond / r.ceiling.lifecyclesPerSecond) * 100) / 100,
+        bestRoundRatioToCeiling: Math.round((r.holdpoint.bestLifecyclesPerSecond / r.ceiling.bestLifecyclesPerSecond) * 100) / 100,
         holdpointCreateToDeliveredMs: r.holdpoint.createToDelivered,
         holdpointAnswerToWebhookMs: r.holdpoint.answerToWebhook,
         ceilingAnswerToWebhookMs: r.ceiling.answerToWebhook,
@@ -502,7 +518,7 @@ async function main(): Promise<void> {
       '',
       `Baseline: raw BullMQ add+process **${bullmq} jobs/s**.`,
       '',
-      `Lifecycles/s: the best of ${ROUNDS} rounds per side, the two sides' rounds taking turns; latencies: every round's lifecycles.`,
+      `Lifecycles/s: the median of ${ROUNDS} rounds per side, the two sides' rounds taking turns; each round holds its concurrency for ${RAMP_MS / 1000} s, then counts the lifecycles finishing in the next ${WINDOW_MS / 1000} s (equal windows for both sides); latencies: every lifecycle of every round.`,
       '',
       '| concurrency | Holdpoint lifecycles/s | in-memory ceiling/s | ratio | create → delivered p50 / p95 / p99 (ms) | answer → webhook p50 / p95 / p99 (ms) | ceiling answer → webhook p50 / p99 (ms) |',
       '|---:|---:|---:|---:|---|---|---|',
@@ -517,7 +533,7 @@ async function main(): Promise<void> {
       '|---:|---|---|---|---:|',
       ...pendingRows.map((r) => `| ${r.pending} | ${r.create.p50} / ${r.create.p99} | ${r.answer.p50} / ${r.answer.p99} | ${r.timerLateness.p50} / ${r.timerLateness.p99} / ${r.timerLateness.max} | ${r.bytesPerPending} |`),
       '',
-      `At 32 in flight Holdpoint runs **${at32?.ratioToCeiling ?? '?'}×** the in-memory ceiling's lifecycles/s (rounds: Holdpoint ${at32?.holdpointRounds.join(', ') ?? '?'}; ceiling ${at32?.ceilingRounds.join(', ') ?? '?'}). The Holdpoint process spends **${at32?.holdpointCpuMsPerLifecycle ?? '?'} ms** of CPU per lifecycle there (main thread and worker threads, from /proc): at its best round's rate, ${at32?.holdpointCpuMsPerLifecycle ? Math.round(at32.holdpointCpuMsPerLifecycle * at32.holdpointLifecyclesPerSecond / 10) : '?'}% of one core.`,
+      `At 32 in flight Holdpoint runs **${at32?.ratioToCeiling ?? '?'}×** the in-memory ceiling's lifecycles/s (rounds: Holdpoint ${at32?.holdpointRounds.join(', ') ?? '?'}; ceiling ${at32?.ceilingRounds.join(', ') ?? '?'}; best round against best round: ${at32?.bestRoundRatioToCeiling ?? '?'}×). The Holdpoint process spends **${at32?.holdpointCpuMsPerLifecycle ?? '?'} ms** of CPU per lifecycle there (main thread and worker threads, from /proc): at its median round's rate, ${at32?.holdpointCpuMsPerLifecycle ? Math.round(at32.holdpointCpuMsPerLifecycle * at32.holdpointLifecyclesPerSecond / 10) : '?'}% of one core.`,
       '',
       '### What the refund example costs Redis',
       '',
