@@ -16,15 +16,13 @@ export interface AgentState {
   checkpoint?: LoadedCheckpoint
 }
 
-const digest = (value: string) => sha256Bytes(value)
-
 /** Bearer-token check for `/v1`. Compares digests in constant time so length leaks nothing. */
 export function requireAgentToken(tokens: readonly ApiToken[]): Middleware<AgentState> {
-  const known = tokens.map((t) => ({ name: t.name, digest: digest(t.token) }))
+  const known = tokens.map((t) => ({ name: t.name, digest: sha256Bytes(t.token) }))
   return async (ctx, next) => {
     const header = ctx.get('authorization')
     const match = /^Bearer\s+(.+)$/i.exec(header)
-    const presented = match?.[1] ? digest(match[1].trim()) : null
+    const presented = match?.[1] ? sha256Bytes(match[1].trim()) : null
     const hit = presented ? known.find((k) => timingSafeEqual(k.digest, presented)) : undefined
     if (!hit) {
       ctx.set('www-authenticate', 'Bearer realm="holdpoint"')

@@ -173,9 +173,9 @@ const WINDOW_MS = full ? 10_000 : 3_000
 
 async function driveRound(label: string, base: string, token: string, receiver: Receiver, concurrency: number): Promise<Round> {
   const times: LifecycleTimes[] = []
-  const run = await runFor(RAMP_MS, WINDOW_MS, concurrency, async () => void times.push(await lifecycle(base, token, receiver)))
-  const lifecyclesPerSecond = Math.round((run.inWindow / run.windowSeconds) * 10) / 10
-  process.stderr.write(`${label.padEnd(34)} c=${concurrency}: ${lifecyclesPerSecond} lifecycles/s (${run.started} lifecycles)\n`)
+  const inWindow = await runFor(RAMP_MS, WINDOW_MS, concurrency, async () => void times.push(await lifecycle(base, token, receiver)))
+  const lifecyclesPerSecond = Math.round((inWindow / (WINDOW_MS / 1000)) * 10) / 10
+  process.stderr.write(`${label.padEnd(34)} c=${concurrency}: ${lifecyclesPerSecond} lifecycles/s (${times.length} lifecycles)\n`)
   return { lifecyclesPerSecond, times }
 }
 

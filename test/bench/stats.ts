@@ -54,36 +54,25 @@ export async function runPool(total: number, concurrency: number, task: (i: numb
   )
 }
 
-export interface TimedRun {
-  /** Tasks that finished inside the measured window. */
-  inWindow: number
-  /** Every task the run started (all of them finished before it returned). */
-  started: number
-  windowSeconds: number
-}
-
 /**
- * Keeps `concurrency` tasks in flight for `rampMs + windowMs`, then lets the last ones finish.
- * Only tasks finishing inside the window (after the ramp) count towards the rate, so every
- * side is measured at full concurrency over the same length of time, whatever its speed: a
- * fixed number of tasks per round would give a fast side shorter rounds, and the best of
- * several short rounds is more likely to land on a quiet moment of a shared machine.
+ * Keeps `concurrency` tasks in flight for `rampMs + windowMs`, then lets the last ones finish,
+ * and returns how many finished inside the window (after the ramp). Every side is so measured
+ * at full concurrency over the same length of time, whatever its speed: a fixed number of tasks
+ * per round would give a fast side shorter rounds, and the best of several short rounds is
+ * more likely to land on a quiet moment of a shared machine.
  */
-export async function runFor(rampMs: number, windowMs: number, concurrency: number, task: () => Promise<void>): Promise<TimedRun> {
-  const start = performance.now()
-  const from = start + rampMs
+export async function runFor(rampMs: number, windowMs: number, concurrency: number, task: () => Promise<void>): Promise<number> {
+  const from = performance.now() + rampMs
   const until = from + windowMs
   let inWindow = 0
-  let started = 0
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < until) {
-        started++
         await task()
         const at = performance.now()
         if (at >= from && at < until) inWindow++
       }
     }),
   )
-  return { inWindow, started, windowSeconds: windowMs / 1000 }
+  return inWindow
 }
