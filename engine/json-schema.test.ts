@@ -35,6 +35,21 @@ describe('schema checks', () => {
     expect(tasks()).toBe(1)
   })
 
+  it("do not charge an agent's first schema for the validator's cold start", async () => {
+    // ajv's first compile in a fresh worker takes about 250 ms on an idle machine; a new pool
+    // with a 100 ms limit must still check a first schema, since the worker warms up before
+    // it takes tasks.
+    const previous = validationLimits()
+    configureValidation({ timeoutMs: 100, workers: 1 })
+    try {
+      const schema = { type: 'object', properties: { ok: { type: 'boolean' }, n: { type: 'integer', maximum: randomInt(1_000_000) } }, required: ['ok'] }
+      expect(await schemaProblems(schema, '/responseSchema')).toEqual([])
+      expect(validationStats()?.timeouts).toBe(0)
+    } finally {
+      configureValidation(previous)
+    }
+  })
+
   it('pass a plain answer without a worker, and send a refusal to one for its problems', async () => {
     const schema = { type: 'object', properties: { approved: { type: 'boolean' }, n: { type: 'integer', maximum: randomInt(10, 1_000_000) } }, required: ['approved'] }
     await schemaProblems(schema, '/responseSchema')

@@ -54,5 +54,10 @@ parentPort?.on('message', (task: WorkerTask) => {
   const reply: WorkerReply = { id: task.id, problems: run(task) }
   parentPort?.postMessage(reply)
 })
-// Tasks are sent only after this, so loading ajv never counts against a task's time limit.
+// ajv builds its meta-schema validators on the first compile: about 250 ms on an idle machine,
+// over a second on a loaded one, which an agent's first plain schema would otherwise be
+// charged for (and refused at the time limit). One throwaway compile and validation here
+// pays it before the worker is ready; the key cannot collide with a schema hash.
+run({ op: 'value', id: 0, key: '(warm-up)', schemaText: '{"type":"object","properties":{"a":{"type":"boolean"}},"required":["a"]}', valueText: '{"a":true}', base: '', maxErrors: 1 })
+// Tasks are sent only after this, so loading and warming ajv never count against a task's time limit.
 parentPort?.postMessage({ ready: true })

@@ -79,7 +79,7 @@ describe('horizontal scale', () => {
     const answered: string[] = []
     await pool(Array.from({ length: ANSWERED }, (_, i) => i), CONCURRENCY, async (i) => {
       const res = await create(i, {})
-      expect(res.status).toBe(201)
+      expect(res.status, JSON.stringify(res.body)).toBe(201)
       answered[i] = res.body.id as string
     })
     const timed: string[] = []
